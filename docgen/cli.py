@@ -1,0 +1,215 @@
+"""The ``docgen`` command: a thin shell that prints issues and sets the exit code.
+
+Exit status: 0 done; 1 the data or the template has problems (listed); 2 the command was used
+wrongly (missing file, bad option, missing program). Heavy modules are imported per command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from docgen.errors import DocgenError, InvalidReportError, Issue, TemplateProblemError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def print_issues(issues: Sequence[Issue], *, stream: Any = None) -> None:
+    out = stream or sys.stderr
+    for issue in issues:
+        print(str(issue), file=out)
+        if issue.context:
+            print(f"    …{issue.context}…", file=out)
+    errors = sum(i.is_error for i in issues)
+    print(f"共 {errors} 个错误，{len(issues) - errors} 个警告。", file=out)
+
+
+def _kind_option(args: argparse.Namespace) -> Any:
+    """The report kind named by --format, or a custom kind from --schema/--template."""
+    from docgen.kinds import ReportKind, get_kind
+
+    schema = getattr(args, "schema", None)
+    if schema is not None:
+        template = getattr(args, "template", None)
+        if template is None:
+            from docgen.errors import UsageError
+
+            raise UsageError("使用 --schema 时必须同时用 --template 指定模板")
+        return ReportKind(name=Path(schema).stem, schema_path=Path(schema),
+                          template_path=Path(template))
+    fmt = getattr(args, "format", None)
+    return get_kind(fmt) if fmt else None
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    """Render DATA to a Word document (and PDF with --pdf)."""
+    from docgen.api import prepare, write_document
+
+    data = Path(args.data)
+    out = Path(args.output) if args.output else data.with_suffix(".pdf" if args.pdf else ".docx")
+    kind, context, issues = prepare(data, kind=_kind_option(args), previous=args.previous,
+                                    allow_errors=args.allow_errors)
+    if issues:
+        print_issues(issues)
+    template = None if args.schema else args.template
+    written = write_document(kind, context, out, template=template, pdf=args.pdf, inputs=[data])
+    print(f"已生成：{written}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Check DATA and list every problem."""
+    from docgen.api import check
+
+    issues = check(Path(args.data), kind=_kind_option(args), previous=args.previous)
+    if args.json:
+        print(json.dumps([i.to_dict() for i in issues], ensure_ascii=False, indent=2))
+    elif issues:
+        print_issues(issues, stream=sys.stdout)
+    else:
+        print("未发现问题。")
+    failing = [i for i in issues if i.is_error or args.strict]
+    return 1 if failing else 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Write a data file with every field present, ready to fill in."""
+    from docgen.api import write_atomic
+    from docgen.skeleton import annual_report_skeleton
+
+    data = annual_report_skeleton(args.year, args.format)
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if args.output:
+        target = Path(args.output)
+        if target.exists() and not args.force:
+            from docgen.errors import UsageError
+
+            raise UsageError(f"{target} 已存在；如要覆盖请加 --force")
+        write_atomic(target, text.encode("utf-8"))
+        print(f"已生成：{target}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Print the JSON Schema of a format version."""
+    from docgen.kinds import DEFAULT_FORMAT, get_kind
+
+    path = get_kind(args.format or DEFAULT_FORMAT).schema_path
+    sys.stdout.write(path.read_text(encoding="utf-8"))
+    return 0
+
+
+def _add_kind_options(parser: argparse.ArgumentParser, *, template: bool = True) -> None:
+    parser.add_argument("--format", choices=["2019", "2021"],
+                        help="格式版本（默认按 format 字段或年度推断）")
+    if template:
+        parser.add_argument("--template", metavar="T.docx", help="使用自己的 Word 模板")
+    parser.add_argument("--schema", metavar="S.json", help="自定义报告类型的 JSON Schema")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``docgen`` command."""
+    from docgen import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="docgen", description="从结构化数据生成正式的 Word 公文（政府信息公开工作年度报告等）。")
+    parser.add_argument("--version", action="version", version=f"docgen {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    render = commands.add_parser("render", help="生成 Word（或 PDF）报告")
+    render.add_argument("data", metavar="DATA", help="数据文件（JSON 或 YAML）")
+    render.add_argument("-o", "--output", metavar="OUT", help="输出文件（默认与数据同名 .docx）")
+    render.add_argument("--pdf", action="store_true", help="经 LibreOffice 输出 PDF")
+    render.add_argument("--previous", metavar="LAST.json", help="上一年度的报告数据")
+    render.add_argument("--allow-errors", action="store_true",
+                        help="照原样重现已发布的报告：勾稽错误只作提示（数据格式错误仍会拒绝）")
+    _add_kind_options(render)
+    render.set_defaults(handler=cmd_render)
+
+    check = commands.add_parser("check", help="检查数据，列出全部问题")
+    check.add_argument("data", metavar="DATA")
+    check.add_argument("--json", action="store_true", help="以 JSON 数组输出（供其他系统读取）")
+    check.add_argument("--strict", action="store_true", help="有警告时也以状态 1 退出")
+    check.add_argument("--previous", metavar="LAST.json", help="上一年度的报告数据")
+    _add_kind_options(check, template=False)
+    check.set_defaults(handler=cmd_check, template=None)
+
+    init = commands.add_parser("init", help="生成待填写的数据文件（全部字段）")
+    init.add_argument("--year", type=int, required=True, help="报告年度")
+    init.add_argument("--format", choices=["2019", "2021"], help="格式版本（默认按年度）")
+    init.add_argument("-o", "--output", metavar="DATA.json")
+    init.add_argument("--force", action="store_true", help="覆盖已有文件")
+    init.set_defaults(handler=cmd_init)
+
+    schema = commands.add_parser("schema", help="输出 JSON Schema")
+    schema.add_argument("--format", choices=["2019", "2021"])
+    schema.set_defaults(handler=cmd_schema)
+
+    template = commands.add_parser("template", help="模板维护工具").add_subparsers(
+        dest="template_command", metavar="SUBCOMMAND", required=True)
+    fields = template.add_parser("fields", help="列出模板可用的全部字段")
+    fields.add_argument("--format", choices=["2019", "2021"])
+    fields.add_argument("--schema", metavar="S.json", help="自定义报告类型的 JSON Schema")
+    fields.add_argument("--json", action="store_true", help="以 JSON 输出")
+    fields.set_defaults(handler=_lazy("docgen.templates", "cmd_template_fields"))
+    tcheck = template.add_parser("check", help="检查模板，列出全部问题及其位置")
+    tcheck.add_argument("template", metavar="TEMPLATE.docx")
+    tcheck.add_argument("--format", choices=["2019", "2021"])
+    tcheck.add_argument("--schema", metavar="S.json", help="自定义报告类型的 JSON Schema")
+    tcheck.add_argument("--json", action="store_true", help="以 JSON 数组输出")
+    tcheck.add_argument("--annotate", metavar="OUT.docx", help="输出一份以批注标出问题的模板副本")
+    tcheck.set_defaults(handler=_lazy("docgen.templates", "cmd_template_check"))
+
+    batch = commands.add_parser("batch", help="批量生成报告")
+    batch.add_argument("inputs", metavar="INPUT", nargs="+",
+                       help="数据文件、文件夹（其中的 JSON/YAML）或 JSON Lines 文件")
+    batch.add_argument("-o", "--output", metavar="OUTDIR", required=True, help="输出文件夹")
+    batch.add_argument("--jobs", "-j", type=int, default=0, help="并行进程数（默认 CPU 核数）")
+    batch.add_argument("--pdf", action="store_true", help="同时输出 PDF")
+    _add_kind_options(batch)
+    batch.set_defaults(handler=_lazy("docgen.batch", "cmd_batch"))
+    return parser
+
+
+def _lazy(module: str, name: str) -> Handler:
+    """A handler that imports its module only when its command runs (fast start)."""
+
+    def handler(args: argparse.Namespace) -> int:
+        import importlib
+
+        found: Handler = getattr(importlib.import_module(module), name)
+        return found(args)
+
+    return handler
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``docgen`` command with `argv`; return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except InvalidReportError as exc:
+        print_issues(exc.issues)
+        print("报告未生成。", file=sys.stderr)
+        return exc.exit_code
+    except TemplateProblemError as exc:
+        print(f"模板 {exc.template} 有问题：", file=sys.stderr)
+        print_issues(exc.issues)
+        return exc.exit_code
+    except DocgenError as exc:
+        print(f"docgen: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

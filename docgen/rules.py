@@ -1,0 +1,478 @@
+"""Consistency rules (勾稽关系) of the 政府信息公开工作年度报告, each a generator of `Issue`s.
+
+A rule takes the report *after* `derive.derive_totals` and yields issues; it never raises,
+whatever the shape of the data (the schema check reports malformed input), and it leaves
+`Issue.labels` empty for the pipeline to fill. Codes and paths:
+
+=================  =======  ==========================================================
+code               level    path
+=================  =======  ==========================================================
+T3-ROW             error    ``/applications/<row…>/total``
+T3-RESULTS         error    ``/applications/results/total/<column>``
+T3-BALANCE         error    ``/applications/carried_forward/<column>``; expected 一 + 二,
+                            actual （七）总计 + 四
+T4-TOTAL           error    ``/reviews/<group>/total``
+FORMAT-YEAR        warning  ``/format``
+PERIOD-YEAR        warning  ``/period/start``, ``/period/end``
+PUBLISHED-EARLY    warning  ``/published``
+PUBLISHED-LATE     warning  ``/published``
+T2-NEGATIVE        warning  ``/proactive/<item>/change``
+NARRATIVE          warning  ``/overview/intro``, ``/overview/sections/<i>/text``
+CARRY-OVER         warning  ``/applications/carried_over/<column>`` (`iter_carry_over_issues`)
+=================  =======  ==========================================================
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from datetime import date
+from typing import Any
+
+from docgen.derive import (
+    APPLICANT_COLUMNS,
+    COLUMNS,
+    RESULT_LAYOUT,
+    REVIEW_GROUPS,
+    REVIEW_PARTS,
+    count,
+    derive_totals,
+    iter_table3_rows,
+    sum_counts,
+    sum_results,
+)
+from docgen.errors import Issue, pointer
+
+Report = Mapping[str, Any]
+Rule = Callable[[Report], Iterator[Issue]]
+
+#: The official label of each table-3 column.
+COLUMN_LABELS: Mapping[str, str] = {
+    "natural_person": "自然人",
+    "commercial": "商业企业",
+    "research": "科研机构",
+    "social_welfare": "社会公益组织",
+    "legal_service": "法律服务机构",
+    "other": "其他",
+    "total": "总计",
+}
+
+_RESULT_LABELS: Mapping[str, tuple[str, tuple[str, ...]]] = {
+    "disclosed": ("（一）予以公开", ()),
+    "partially_disclosed": ("（二）部分公开", ()),
+    "withheld": (
+        "（三）不予公开",
+        (
+            "1.属于国家秘密",
+            "2.其他法律行政法规禁止公开",
+            "3.危及“三安全一稳定”",
+            "4.保护第三方合法权益",
+            "5.属于三类内部事务信息",
+            "6.属于四类过程性信息",
+            "7.属于行政执法案卷",
+            "8.属于行政查询事项",
+        ),
+    ),
+    "unavailable": (
+        "（四）无法提供",
+        ("1.本机关不掌握相关政府信息", "2.没有现成信息需要另行制作", "3.补正后申请内容仍不明确"),
+    ),
+    "not_processed": (
+        "（五）不予处理",
+        (
+            "1.信访举报投诉类申请",
+            "2.重复申请",
+            "3.要求提供公开出版物",
+            "4.无正当理由大量反复申请",
+            "5.要求行政机关确认或重新出具已获取信息",
+        ),
+    ),
+    "other": (
+        "（六）其他处理",
+        (
+            "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+            "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+            "3.其他",
+        ),
+    ),
+}
+
+
+def _row_labels() -> dict[tuple[str, ...], str]:
+    labels: dict[tuple[str, ...], str] = {
+        ("new_received",): "一、本年新收政府信息公开申请数量",
+        ("carried_over",): "二、上年结转政府信息公开申请数量",
+    }
+    for key, members in RESULT_LAYOUT:
+        group, member_labels = _RESULT_LABELS[key]
+        labels["results", key] = group
+        for member, label in zip(members, member_labels, strict=True):
+            labels["results", key, member] = f"{group} {label}"
+    labels["results", "total"] = "（七）总计"
+    labels[("carried_forward",)] = "四、结转下年度继续办理"
+    return labels
+
+
+#: The official label of each table-3 row, by its path from ``applications``.
+ROW_LABELS: Mapping[tuple[str, ...], str] = _row_labels()
+
+#: The official label of each table-4 group and outcome column.
+REVIEW_LABELS: Mapping[str, str] = {
+    "administrative_review": "行政复议",
+    "litigation_direct": "行政诉讼（未经复议直接起诉）",
+    "litigation_after_review": "行政诉讼（复议后起诉）",
+    "upheld": "结果维持",
+    "corrected": "结果纠正",
+    "other": "其他结果",
+    "pending": "尚未审结",
+}
+
+#: The 2019-version table-2 items that have 上一年项目数量 and 本年增/减.
+ITEM_LABELS: Mapping[str, str] = {
+    "licensing": "行政许可",
+    "other_services": "其他对外管理服务事项",
+    "penalty": "行政处罚",
+    "coercion": "行政强制",
+    "fees": "行政事业性收费",
+}
+
+
+def _get(data: Any, *keys: str) -> Any:
+    # -- data[k1][k2]…, or None as soon as a step is not an object --
+    for key in keys:
+        if not isinstance(data, Mapping):
+            return None
+        data = data.get(key)
+    return data
+
+
+def iter_row_total_issues(report: Report) -> Iterator[Issue]:
+    """T3-ROW: in every table-3 row, 总计 equals the six applicant columns summed."""
+    for parts, row in iter_table3_rows(_get(report, "applications")):
+        found = count(row.get("total"))
+        expected = sum_counts(row, APPLICANT_COLUMNS)
+        if found is not None and expected is not None and found != expected:
+            yield Issue(
+                "T3-ROW",
+                pointer("applications", *parts, "total"),
+                f"{ROW_LABELS[parts]} 的“总计”应为 {expected}（各申请人列之和），实为 {found}",
+                expected=expected,
+                actual=found,
+            )
+
+
+def iter_results_total_issues(report: Report) -> Iterator[Issue]:
+    """T3-RESULTS: in every column, （七）总计 equals the sum of all result rows."""
+    applications = _get(report, "applications")
+    for column in COLUMNS:
+        found = count(_get(applications, "results", "total", column))
+        expected = sum_results(applications, column)
+        if found is not None and expected is not None and found != expected:
+            yield Issue(
+                "T3-RESULTS",
+                pointer("applications", "results", "total", column),
+                f"（七）总计 的“{COLUMN_LABELS[column]}”应为 {expected}（各项办理结果之和），"
+                f"实为 {found}",
+                expected=expected,
+                actual=found,
+            )
+
+
+def iter_balance_issues(report: Report) -> Iterator[Issue]:
+    """T3-BALANCE: in every column, 一 + 二 equals （七）总计 + 四 (the table's own note).
+
+    The issue sits on 四 (``/applications/carried_forward/<column>``), the balancing item;
+    `expected` is 一 + 二 and `actual` is （七）总计 + 四.
+    """
+    applications = _get(report, "applications")
+    for column in COLUMNS:
+        new, old, done, left = (
+            count(_get(applications, *keys, column))
+            for keys in (
+                ("new_received",),
+                ("carried_over",),
+                ("results", "total"),
+                ("carried_forward",),
+            )
+        )
+        if new is None or old is None or done is None or left is None:
+            continue
+        if new + old != done + left:
+            yield Issue(
+                "T3-BALANCE",
+                pointer("applications", "carried_forward", column),
+                f"“{COLUMN_LABELS[column]}”列的 （七）总计 + 四、结转下年度继续办理 应为 "
+                f"{new + old}（一、本年新收 {new} + 二、上年结转 {old}），"
+                f"实为 {done + left}（{done} + {left}）",
+                expected=new + old,
+                actual=done + left,
+            )
+
+
+def iter_review_total_issues(report: Report) -> Iterator[Issue]:
+    """T4-TOTAL: in each group of table 4, 总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结."""
+    for group in REVIEW_GROUPS:
+        row = _get(report, "reviews", group)
+        found = count(_get(row, "total"))
+        expected = sum_counts(row, REVIEW_PARTS)
+        if found is not None and expected is not None and found != expected:
+            parts = " + ".join(REVIEW_LABELS[part] for part in REVIEW_PARTS)
+            yield Issue(
+                "T4-TOTAL",
+                pointer("reviews", group, "total"),
+                f"{REVIEW_LABELS[group]} 的“总计”应为 {expected}（{parts}），实为 {found}",
+                expected=expected,
+                actual=found,
+            )
+
+
+def expected_format(year: int) -> str:
+    """Return the format version that applies to report year `year`.
+
+    >>> expected_format(2020), expected_format(2021)
+    ('2019', '2021')
+    """
+    return "2019" if year <= 2020 else "2021"
+
+
+def iter_format_year_issues(report: Report) -> Iterator[Issue]:
+    """FORMAT-YEAR: a `format` given that does not match `year` (≤ 2020 → 2019, else 2021)."""
+    given, year = _get(report, "format"), count(_get(report, "year"))
+    if year is None or given not in ("2019", "2021"):
+        return
+    expected = expected_format(year)
+    if given != expected:
+        yield Issue(
+            "FORMAT-YEAR",
+            pointer("format"),
+            f"{year}年度报告应使用 {expected} 版格式，实为 {given} 版",
+            severity="warning",
+            expected=expected,
+            actual=given,
+        )
+
+
+def _date(value: Any) -> date | None:
+    # -- an ISO date string or a date (YAML gives dates); anything else is unknown --
+    if isinstance(value, date):
+        return date(value.year, value.month, value.day)
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _cn(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _year(report: Report) -> int | None:
+    # -- the report year, if it is one a date can have a year after --
+    year = count(_get(report, "year"))
+    return year if year is not None and 1 <= year < 9999 else None
+
+
+def iter_period_issues(report: Report) -> Iterator[Issue]:
+    """PERIOD-YEAR: a `period` start or end outside the report `year`."""
+    year = _year(report)
+    if year is None:
+        return
+    for key, name in (("start", "开始"), ("end", "结束")):
+        day = _date(_get(report, "period", key))
+        if day is not None and day.year != year:
+            yield Issue(
+                "PERIOD-YEAR",
+                pointer("period", key),
+                f"统计期限的{name}日期 {_cn(day)} 不在报告年度 {year}年 之内",
+                severity="warning",
+                expected=year,
+                actual=day.isoformat(),
+            )
+
+
+def is_government(agency: Any) -> bool:
+    """Whether `agency` names a government itself (…人民政府, …政府), not one of its departments.
+
+    >>> is_government("金华市金东区人民政府"), is_government("金东区经济商务局")
+    (True, False)
+    """
+    return isinstance(agency, str) and agency.strip().endswith("政府")
+
+
+def iter_published_issues(report: Report) -> Iterator[Issue]:
+    """PUBLISHED-EARLY / PUBLISHED-LATE: `published` before the period ends, or after the deadline.
+
+    The period defaults to the whole `year`. The deadline (条例 第四十九条) is 31 January of
+    the next year, 31 March for a government's own report.
+    """
+    year, published = _year(report), _date(_get(report, "published"))
+    if year is None or published is None:
+        return
+    end = _date(_get(report, "period", "end")) or date(year, 12, 31)
+    if published < end:
+        yield Issue(
+            "PUBLISHED-EARLY",
+            pointer("published"),
+            f"发布日期 {_cn(published)} 早于统计期限的结束日期 {_cn(end)}",
+            severity="warning",
+            expected=end.isoformat(),
+            actual=published.isoformat(),
+        )
+    government = is_government(_get(report, "agency"))
+    deadline = date(year + 1, 3, 31) if government else date(year + 1, 1, 31)
+    if published > deadline:
+        whose = "人民政府年度报告" if government else "政府部门年度报告"
+        yield Issue(
+            "PUBLISHED-LATE",
+            pointer("published"),
+            f"发布日期 {_cn(published)} 晚于法定期限 {_cn(deadline)}（{whose}）",
+            severity="warning",
+            expected=deadline.isoformat(),
+            actual=published.isoformat(),
+        )
+
+
+def _cell(value: Any) -> int | None:
+    # -- a table-2 count cell: a number or {value, note}; null and the rest are unknown --
+    if isinstance(value, Mapping):
+        value = value.get("value")
+    return count(value)
+
+
+def iter_negative_item_issues(report: Report) -> Iterator[Issue]:
+    """T2-NEGATIVE: a 2019-version 上一年项目数量 + 本年增/减 below zero."""
+    for item, label in ITEM_LABELS.items():
+        previous = _cell(_get(report, "proactive", item, "previous"))
+        change = _cell(_get(report, "proactive", item, "change"))
+        if previous is None or change is None or previous + change >= 0:
+            continue
+        yield Issue(
+            "T2-NEGATIVE",
+            pointer("proactive", item, "change"),
+            f"{label} 的“本年增/减”应不小于 {-previous}，实为 {change}"
+            f"（上一年项目数量 {previous} + 本年增/减 {change} = {previous + change}，少于 0）",
+            severity="warning",
+            expected=f"≥ {-previous}",
+            actual=change,
+        )
+
+
+_GAP = r"[^\d。；;，,、！!？?\n复诉]"  # -- no figure, no clause break, no 复议/诉讼 in between --
+
+#: Figures the narrative states, each a pattern with the figure as group 1 and what the
+#: tables say of it (one or more acceptable values).
+_FIGURES: tuple[tuple[re.Pattern[str], str, Callable[[Report], list[int | None]]], ...] = (
+    (
+        re.compile(rf"(?:收到|新收){_GAP}{{0,20}}?申请{_GAP}{{0,10}}?(\d{{1,12}})\s*件"),
+        "表3 一、本年新收政府信息公开申请数量（或加上 二、上年结转）的“总计”",
+        lambda r: [
+            count(_get(r, "applications", "new_received", "total")),
+            _add(
+                _get(r, "applications", "new_received", "total"),
+                _get(r, "applications", "carried_over", "total"),
+            ),
+        ],
+    ),
+    (
+        re.compile(r"予以公开(?:的)?\s*(\d{1,12})\s*件"),
+        "表3 （一）予以公开 的“总计”",
+        lambda r: [count(_get(r, "applications", "results", "disclosed", "total"))],
+    ),
+    (
+        re.compile(r"行政复议(?:案件|申请)?\s*(\d{1,12})\s*件"),
+        "表4 行政复议 的“总计”",
+        lambda r: [count(_get(r, "reviews", "administrative_review", "total"))],
+    ),
+    (
+        re.compile(r"行政诉讼(?:案件)?\s*(\d{1,12})\s*件"),
+        "表4 行政诉讼（未经复议直接起诉 + 复议后起诉）的“总计”",
+        lambda r: [
+            _add(
+                _get(r, "reviews", "litigation_direct", "total"),
+                _get(r, "reviews", "litigation_after_review", "total"),
+            )
+        ],
+    ),
+)
+
+
+def _add(a: Any, b: Any) -> int | None:
+    x, y = count(a), count(b)
+    return None if x is None or y is None else x + y
+
+
+def _iter_texts(report: Report) -> Iterator[tuple[str, str]]:
+    # -- (path, text) of the narrative that may state table figures --
+    intro = _get(report, "overview", "intro")
+    if isinstance(intro, str):
+        yield pointer("overview", "intro"), intro
+    sections = _get(report, "overview", "sections")
+    if isinstance(sections, list):
+        for index, section in enumerate(sections):
+            text = _get(section, "text")
+            if isinstance(text, str):
+                yield pointer("overview", "sections", index, "text"), text
+
+
+def iter_narrative_issues(report: Report) -> Iterator[Issue]:
+    """NARRATIVE: a figure stated in the overview (收到申请N件, 予以公开N件, …) contradicts a table.
+
+    Only a few unambiguous phrasings are read; a figure is compared only when the tables
+    hold the matching total, and silence is never a warning.
+    """
+    for path, text in _iter_texts(report):
+        for pattern, where, table_values in _FIGURES:
+            known = list(dict.fromkeys(v for v in table_values(report) if v is not None))
+            if not known:
+                continue
+            for match in pattern.finditer(text):
+                stated = int(match.group(1))
+                if stated not in known:
+                    yield Issue(
+                        "NARRATIVE",
+                        path,
+                        f"文字中的“{match.group(0)}”与{where}不一致："
+                        f"表中为 {'或'.join(map(str, known))}，文字为 {stated}",
+                        severity="warning",
+                        expected=known[0],
+                        actual=stated,
+                    )
+
+
+def iter_carry_over_issues(report: Report, previous: Report) -> Iterator[Issue]:
+    """CARRY-OVER: this year's 二、上年结转 differs from `previous` year's 四、结转下年度.
+
+    Both reports are derived first, so either may omit its totals.
+    """
+    this_year = _get(derive_totals(report), "applications", "carried_over")
+    last_year = _get(derive_totals(previous), "applications", "carried_forward")
+    year = count(_get(previous, "year"))
+    source = f"{year}年度报告" if year is not None else "上年度报告"
+    for column in COLUMNS:
+        found, expected = count(_get(this_year, column)), count(_get(last_year, column))
+        if found is not None and expected is not None and found != expected:
+            yield Issue(
+                "CARRY-OVER",
+                pointer("applications", "carried_over", column),
+                f"二、上年结转政府信息公开申请数量 的“{COLUMN_LABELS[column]}”应为 {expected}"
+                f"（{source} 四、结转下年度继续办理），实为 {found}",
+                severity="warning",
+                expected=expected,
+                actual=found,
+            )
+
+
+#: Every single-report rule of the 政府信息公开工作年度报告, for both format versions.
+GOV_INFO_ANNUAL_RULES: tuple[Rule, ...] = (
+    iter_row_total_issues,
+    iter_results_total_issues,
+    iter_balance_issues,
+    iter_review_total_issues,
+    iter_format_year_issues,
+    iter_period_issues,
+    iter_published_issues,
+    iter_negative_item_issues,
+    iter_narrative_issues,
+)

@@ -1,0 +1,55 @@
+"""Data files to fill in: every field a schema defines, with zeros and empty texts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from docgen.kinds import format_for_year, get_kind
+from docgen.schema import load_schema, resolve_node
+
+
+def skeleton(schema: Mapping[str, Any], node: Mapping[str, Any] | None = None) -> Any:
+    """Return a value for `node` (default: the whole schema) with every property present.
+
+    Objects get all their properties, arrays one item, integers and numbers 0, texts "",
+    dates a placeholder to replace, enums their first value; unions take their first branch
+    that is not null.
+    """
+    current = resolve_node(schema, schema if node is None else node)
+    for key in ("anyOf", "oneOf"):
+        if key in current:
+            branches = [resolve_node(schema, b) for b in current[key]]
+            usable = [b for b in branches if b.get("type") != "null"]
+            return skeleton(schema, (usable or branches)[0])
+    if "enum" in current:
+        return current["enum"][0]
+    kind = current.get("type", "object" if "properties" in current else "string")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if kind == "object":
+        return {key: skeleton(schema, sub) for key, sub in current.get("properties", {}).items()}
+    if kind == "array":
+        return [skeleton(schema, current["items"])] if "items" in current else []
+    if kind in ("integer", "number"):
+        return max(0, current.get("minimum", 0))
+    if kind == "boolean":
+        return False
+    if kind == "null":
+        return None
+    return "2000-01-01" if current.get("format") == "date" else ""
+
+
+def annual_report_skeleton(year: int, fmt: str | None = None) -> dict[str, Any]:
+    """Return an annual report for `year` with every field present, valid and renderable."""
+    version = fmt or format_for_year(year)
+    data: dict[str, Any] = skeleton(load_schema(get_kind(version).schema_path))
+    published = f"{year + 1}-01-20"
+    data.update(format=version, year=year, published=published,
+                period={"start": f"{year}-01-01", "end": f"{year}-12-31"})
+    data["title"] = ""
+    data["preamble"] = ""
+    data["other_matters"] = "无。"
+    if isinstance(data.get("signature"), dict):
+        data["signature"] = {"agency": "", "date": published}
+    return data
