@@ -94,7 +94,7 @@ def write_document(kind: ReportKind, context: Mapping[str, Any], out: str | Path
 
     `inputs` are files docgen must not overwrite (the data file); the template is one too.
     """
-    from docgen.render import render_docx
+    from docgen.fill import render_docx
 
     template_path = Path(template) if template is not None else kind.template_path
     if template is not None:
@@ -117,11 +117,8 @@ def write_document(kind: ReportKind, context: Mapping[str, Any], out: str | Path
 
 def _check_template(template: Path, kind: ReportKind) -> None:
     """Refuse a user's template with located problems before it is used."""
-    try:
-        from docgen.templates import check_template
-    except ImportError:  # -- maintainer tooling is optional at this point --
-        return
     from docgen.errors import TemplateProblemError
+    from docgen.templates import check_template
 
     problems = [i for i in check_template(template, kind) if i.is_error]
     if problems:

@@ -56,8 +56,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     if issues:
         print_issues(issues)
     template = None if args.schema else args.template
-    written = write_document(kind, context, out, template=template, pdf=args.pdf, inputs=[data])
-    print(f"已生成：{written}")
+    write_document(kind, context, out, template=template, pdf=args.pdf, inputs=[data])
+    print(f"已生成：{out}")
     return 0
 
 
