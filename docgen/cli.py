@@ -118,7 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     from docgen import __version__
 
     parser = argparse.ArgumentParser(
-        prog="docgen", description="从结构化数据生成正式的 Word 公文（政府信息公开工作年度报告等）。")
+        prog="docgen",
+        description="从结构化数据生成正式的 Word 公文（政府信息公开工作年度报告等）。",
+    )
     parser.add_argument("--version", action="version", version=f"docgen {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 

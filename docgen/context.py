@@ -1,4 +1,4 @@
-"""Build the render context: the checked report with every field present and standard texts filled in."""
+"""Build the render context: every field present, standard texts filled in."""
 
 from __future__ import annotations
 

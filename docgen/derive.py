@@ -63,12 +63,14 @@ REVIEW_PARTS: tuple[str, ...] = ("upheld", "corrected", "other", "pending")
 
 
 def count(value: Any) -> int | None:
-    """Return `value` if it is a count (an `int`, not a `bool`), else None.
+    """Return `value` if it is a count (a non-negative `int`, not a `bool`), else None.
 
-    >>> count(3), count(True), count("3"), count(None)
-    (3, None, None, None)
+    A negative figure is a schema error, reported there; sums over it would only repeat it.
+
+    >>> count(3), count(True), count("3"), count(None), count(-1)
+    (3, None, None, None, None)
     """
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value
     return None
 

@@ -1,4 +1,4 @@
-"""Fill Word templates: the one sandboxed Jinja environment, compiled templates, deterministic .docx bytes.
+"""Fill Word templates: one sandboxed Jinja environment, compiled templates, exact bytes.
 
 The only module that touches docxtpl and Jinja. A `CompiledTemplate` does docxtpl's
 preprocessing (re-joining tags Word split across runs, ``{%p %}``/``{%tr %}`` handling) and
@@ -254,7 +254,8 @@ def _check_zip(raw: bytes, name: str) -> tuple[str, ...]:
         names = [i.filename for i in infos]
         for required in ("[Content_Types].xml", "word/document.xml"):
             if required not in names:
-                raise _problem(name, "TEMPLATE-FILE", f"文档包缺少 {required}，不是有效的 Word 文档")
+                raise _problem(name, "TEMPLATE-FILE",
+                               f"文档包缺少 {required}，不是有效的 Word 文档")
         for part in names:
             if part.endswith((".xml", ".rels")):
                 head = archive.read(part)[:4096]

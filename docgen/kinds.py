@@ -1,4 +1,4 @@
-"""The registry of report kinds and their format versions, and the choice of version for a report."""
+"""The registry of report kinds and format versions, and the choice of version for a report."""
 
 from __future__ import annotations
 

@@ -124,7 +124,7 @@ def _parse_yaml(text: str, name: str) -> Any:
     Loader.add_constructor("tag:yaml.org,2002:float", decimal)
     Loader.add_constructor("tag:yaml.org,2002:timestamp", text_date)
     try:
-        return yaml.load(text, Loader=Loader)  # noqa: S506 -- a SafeLoader subclass
+        return yaml.load(text, Loader=Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f" 第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else ""

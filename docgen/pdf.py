@@ -56,5 +56,6 @@ def docx_to_pdf(docx: bytes, timeout: float = TIMEOUT) -> bytes:
         target = folder / "report.pdf"
         if result.returncode != 0 or not target.exists():
             detail = (result.stderr or result.stdout).decode("utf-8", "replace").strip()
-            raise PdfError(f"LibreOffice 未能生成 PDF（退出码 {result.returncode}）：{detail[-500:]}")
+            raise PdfError(
+                f"LibreOffice 未能生成 PDF（退出码 {result.returncode}）：{detail[-500:]}")
         return target.read_bytes()

@@ -335,10 +335,13 @@ def iter_published_issues(report: Report) -> Iterator[Issue]:
 
 
 def _cell(value: Any) -> int | None:
-    # -- a table-2 count cell: a number or {value, note}; null and the rest are unknown --
+    # -- a table-2 cell: an integer (本年增/减 may be negative) or {value, note}; null and
+    # -- the rest are unknown --
     if isinstance(value, Mapping):
         value = value.get("value")
-    return count(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return None
 
 
 def iter_negative_item_issues(report: Report) -> Iterator[Issue]:

@@ -1,4 +1,4 @@
-"""JSON Schema checking with Chinese, located issues; label chains and defaults read from a schema."""
+"""JSON Schema checks as located Chinese issues; label chains and defaults from a schema."""
 
 from __future__ import annotations
 
@@ -180,7 +180,7 @@ def _describe(schema: Schema, node: dict[str, Any]) -> str:
         text = "非负" + text
     elif node.get("minimum") == 0:
         text = "不小于 0 的" + text
-    if "properties" in node and ("object" == types or "对象" in names):
+    if "properties" in node and (types == "object" or "对象" in names):
         keys = ", ".join(f'"{k}"' for k in node["properties"])
         text = f"{{{keys}}}"
     if node.get("format") == "date":
@@ -210,7 +210,8 @@ def _message(schema: Schema, error: ValidationError) -> tuple[str, str, Any]:
         return path, f"类型错误：应为{want}，实为{_kind_of(value)} {_show(value)}".rstrip(), want
     if kind in ("anyOf", "oneOf"):
         want = _describe(schema, node)
-        return path, f"取值不符合要求：应为{want}，实为{_kind_of(value)} {_show(value)}".rstrip(), want
+        found = f"{_kind_of(value)} {_show(value)}".rstrip()
+        return path, f"取值不符合要求：应为{want}，实为{found}", want
     if kind in ("minimum", "exclusiveMinimum"):
         return path, f"不能小于 {error.validator_value}，实为 {_show(value)}", error.validator_value
     if kind in ("maximum", "exclusiveMaximum"):

@@ -61,25 +61,30 @@ def test_signed_changes_are_the_only_difference(jindong: dict[str, Any]) -> None
     assert ["政府集中采购", "1", "24850元"] in table2
 
 
+def _merge_state(tc: Any) -> str | None:
+    merge = tc.find(f"{W}tcPr/{W}vMerge")
+    return None if merge is None else (merge.get(W + "val") or "continue")
+
+
+def _text(element: Any) -> str:
+    return "".join(t.text or "" for t in element.iter(W + "t"))
+
+
 def test_official_merged_cells(jindong: dict[str, Any]) -> None:
     document = open_docx(docgen.render(jindong))  # type: ignore[arg-type]
-    table3 = document.tables[2]._tbl
-    rows = table3.findall(W + "tr")
-    first = rows[0].findall(W + "tc")[0]
-    span = first.find(f"{W}tcPr/{W}gridSpan")
-    merge = first.find(f"{W}tcPr/{W}vMerge")
-    results = [r for r in rows if "三、本年度办理结果" in "".join(t.text or "" for t in r.iter(W + "t"))]
+    rows = document.tables[2]._tbl.findall(W + "tr")
+    firsts = [row.findall(W + "tc")[0] for row in rows]
+    note = firsts[0]
+    span = note.find(f"{W}tcPr/{W}gridSpan")
+    start = next(i for i, tc in enumerate(firsts) if _text(tc) == "三、本年度办理结果")
+    spanned = 1
+    while _merge_state(firsts[start + spanned]) == "continue":
+        spanned += 1
 
     assert span is not None and span.get(W + "val") == "3"
-    assert merge is not None and merge.get(W + "val") == "restart"
-    assert len(results) == 1
-    continued = rows.index(results[0]) + 1
-    spanned = 1
-    while rows[continued].findall(W + "tc")[0].find(f"{W}tcPr/{W}vMerge") is not None and \
-            rows[continued].findall(W + "tc")[0].find(f"{W}tcPr/{W}vMerge").get(W + "val") \
-            != "restart":
-        spanned += 1
-        continued += 1
+    assert _merge_state(note) == "restart"
+    assert [_merge_state(tc) for tc in firsts[1:3]] == ["continue", "continue"]
+    assert _merge_state(firsts[start]) == "restart"
     assert spanned == 20  # -- 19 result rows + （七）总计, as in the official 2019 table --
 
 
