@@ -1,0 +1,405 @@
+"""Render many reports at once: one compiled template per kind, parallel workers, no early stop.
+
+A city or province renders the reports of hundreds of agencies in one run. Every worker
+process compiles each template once (`docgen.fill.compile_template` caches it per path and
+modification time) and then only fills in values; a report that fails keeps its issues and
+the others go on.
+
+>>> safe_name('金东区/经济:商务局?')
+'金东区_经济_商务局_'
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TextIO
+
+from docgen.errors import DataFileError, DocgenError, Issue, UsageError
+from docgen.kinds import FORMAT_VERSIONS, ReportKind, get_kind
+
+__all__ = [
+    "BatchResult",
+    "JsonLine",
+    "Outcome",
+    "cmd_batch",
+    "collect_inputs",
+    "render_many",
+    "safe_name",
+]
+
+#: File name suffixes a folder is searched for (one report per file).
+REPORT_SUFFIXES = (".json", ".yaml", ".yml")
+#: A file with this suffix holds one report per line.
+JSON_LINES_SUFFIX = ".jsonl"
+#: Longest output file stem (file systems allow 255 bytes; a CJK character is 3 in UTF-8).
+MAX_NAME_CHARS = 80
+
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class JsonLine:
+    """One line of a JSON Lines file: one report, parsed where it is rendered."""
+
+    path: Path
+    line: int
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+    def load(self) -> dict[str, Any]:
+        """Return the report on this line, exact decimals kept (as `docgen.load` does)."""
+        from docgen.loading import as_report
+
+        try:
+            data = json.loads(self.text, parse_float=Decimal, parse_constant=_no_constant)
+        except json.JSONDecodeError as exc:
+            raise DataFileError(
+                f"{self.path} 第 {self.line} 行第 {exc.colno} 列：JSON 格式错误（{exc.msg}）"
+            ) from exc
+        except (ValueError, RecursionError) as exc:
+            raise DataFileError(f"{self}：{exc}") from exc
+        return as_report(data, str(self))
+
+
+#: What one report comes from: data in memory, a JSON/YAML file, or a JSON Lines line.
+Source = Mapping[str, Any] | Path | JsonLine
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one report: the files written, or the issues that stopped it."""
+
+    #: The output file stem (``outdir/<name>.docx``).
+    name: str
+    #: Where the report came from, for people: a path, ``file.jsonl:3``, or the name.
+    source: str
+    #: The files written (the .docx, and the .pdf with ``pdf=True``); empty on failure.
+    written: tuple[Path, ...] = ()
+    #: Every issue: the errors that stopped it, or the warnings of a rendered report.
+    issues: tuple[Issue, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """Whether the report was rendered."""
+        return bool(self.written)
+
+
+@dataclass
+class BatchResult:
+    """Every report's outcome, in input order."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def rendered(self) -> list[Outcome]:
+        """The reports that were written."""
+        return [o for o in self.outcomes if o.ok]
+
+    @property
+    def failed(self) -> list[Outcome]:
+        """The reports that were not written, each with its issues."""
+        return [o for o in self.outcomes if not o.ok]
+
+    @property
+    def ok(self) -> bool:
+        """Whether every report was written."""
+        return all(o.ok for o in self.outcomes)
+
+
+#: Called in the calling process after each report: (reports done, reports in all, outcome).
+Progress = Callable[[int, int, Outcome], None]
+
+
+@dataclass(frozen=True)
+class _Config:
+    """What every worker needs besides the report itself (sent once per worker)."""
+
+    outdir: Path
+    pdf: bool
+    kind: ReportKind | str | None
+    template: Path | None
+
+
+@dataclass(frozen=True)
+class _Job:
+    index: int
+    name: str
+    source: Source
+
+
+def render_many(reports: Iterable[tuple[str, Source]], outdir: str | Path, *, jobs: int = 0,
+                pdf: bool = False, kind: ReportKind | str | None = None,
+                template: str | Path | None = None,
+                progress: Progress | None = None) -> BatchResult:
+    """Render every report in `reports` into `outdir`; return each one's outcome.
+
+    `reports` are ``(name, source)`` pairs: the output goes to ``outdir/<name>.docx`` (the
+    name made safe as a file name, and unique: a repeated name gets ``-2``, ``-3``…); the
+    source is a report dict, a JSON/YAML file or a `JsonLine`. `jobs` worker processes
+    render in parallel (0: one per CPU; 1: in this process). A report with problems does not
+    stop the others: its outcome keeps every issue. With `pdf` a PDF is written next to each
+    .docx. `kind` and `template` apply to every report (default: chosen per report).
+    A template that cannot be used raises `TemplateProblemError` before any report is rendered.
+    """
+    folder = Path(outdir)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"输出位置 {folder} 不是文件夹")
+    work = [_Job(i, n, s) for i, (n, s) in enumerate(_unique(reports))]
+    config = _Config(folder, pdf, kind, Path(template) if template is not None else None)
+    result = BatchResult()
+    if not work:
+        return result
+    folder.mkdir(parents=True, exist_ok=True)
+    workers = min(_cpu_count() if jobs <= 0 else jobs, len(work))
+    _warm(config, every_kind=workers > 1)
+    outcomes: list[Outcome | None] = [None] * len(work)
+    for done, outcome in enumerate(_run(config, work, workers), start=1):
+        index, found = outcome
+        outcomes[index] = found
+        if progress is not None:
+            progress(done, len(work), found)
+    result.outcomes = [o for o in outcomes if o is not None]
+    return result
+
+
+def _run(config: _Config, work: Sequence[_Job], workers: int) -> Iterator[tuple[int, Outcome]]:
+    """Yield (index, outcome) for each job as it finishes."""
+    if workers <= 1:
+        for job in work:
+            yield job.index, _render_one(config, job)
+        return
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+                             initargs=(config,)) as pool:
+        pending: dict[Future[Outcome], _Job] = {pool.submit(_worker, job): job for job in work}
+        try:
+            while pending:
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in sorted(finished, key=lambda f: pending[f].index):
+                    job = pending.pop(future)
+                    yield job.index, _collect(future, job)
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+def _collect(future: Future[Outcome], job: _Job) -> Outcome:
+    try:
+        return future.result()
+    except BrokenProcessPool as exc:
+        return _failed(job, "BATCH-WORKER", f"工作进程意外退出，本报告未生成（{exc}）")
+
+
+# -- in each worker --------------------------------------------------------------------------
+
+_WORKER_CONFIG: _Config | None = None
+
+
+def _init_worker(config: _Config) -> None:
+    """Keep the configuration and compile the templates (a no-op if inherited by fork)."""
+    global _WORKER_CONFIG
+    _WORKER_CONFIG = config
+    _warm(config, every_kind=True)
+
+
+def _worker(job: _Job) -> Outcome:
+    assert _WORKER_CONFIG is not None, "worker not initialised"
+    return _render_one(_WORKER_CONFIG, job)
+
+
+def _warm(config: _Config, *, every_kind: bool) -> None:
+    """Compile the templates (and load the schemas) the reports will most likely use.
+
+    A broken custom template raises `TemplateProblemError` here, before any report. Shipped
+    kinds are all warmed only for worker pools (a single process compiles on first use).
+    """
+    from docgen.fill import compile_template
+    from docgen.schema import load_schema
+
+    if isinstance(config.kind, ReportKind):
+        kinds = [config.kind]
+    elif isinstance(config.kind, str):
+        kinds = [get_kind(config.kind)]
+    else:
+        kinds = [get_kind(v) for v in FORMAT_VERSIONS] if every_kind else []
+    for found in kinds:
+        load_schema(found.schema_path)
+        if config.template is None:
+            compile_template(found.template_path)
+    if config.template is not None:
+        compile_template(config.template)
+
+
+def _render_one(config: _Config, job: _Job) -> Outcome:
+    """Check, fill and write one report; every problem goes into the outcome, none escapes."""
+    from docgen.api import prepare, write_atomic, write_document
+    from docgen.errors import InvalidReportError, TemplateProblemError
+
+    source = str(job.source) if isinstance(job.source, (Path, JsonLine)) else job.name
+    inputs = [job.source] if isinstance(job.source, Path) else []
+    target = config.outdir / f"{job.name}.docx"
+    try:
+        data = job.source.load() if isinstance(job.source, JsonLine) else job.source
+        kind, context, issues = prepare(data, kind=config.kind)
+        written = write_document(kind, context, target, template=config.template,
+                                 inputs=inputs)
+        assert isinstance(written, Path)
+        files = [written]
+        if config.pdf:
+            from docgen.pdf import docx_to_pdf
+
+            pdf = written.with_suffix(".pdf")
+            write_atomic(pdf, docx_to_pdf(written.read_bytes()))
+            files.append(pdf)
+        return Outcome(job.name, source, tuple(files), tuple(issues))
+    except (InvalidReportError, TemplateProblemError) as exc:
+        return Outcome(job.name, source, (), exc.issues)
+    except DocgenError as exc:
+        return _failed(job, _code(exc), str(exc), source)
+    except Exception as exc:  # -- a bug; keep it to this report and say what it was --
+        return _failed(job, "BATCH-INTERNAL", f"内部错误（{type(exc).__name__}: {exc}）", source)
+
+
+def _code(exc: DocgenError) -> str:
+    """A stable code for an error that carries no issues."""
+    name = type(exc).__name__.removesuffix("Error")
+    return "BATCH-" + re.sub(r"(?<!^)(?=[A-Z])", "-", name).upper()
+
+
+def _failed(job: _Job, code: str, message: str, source: str | None = None) -> Outcome:
+    where = source or (str(job.source) if isinstance(job.source, (Path, JsonLine)) else job.name)
+    return Outcome(job.name, where, (), (Issue(code=code, path="", message=message),))
+
+
+def _no_constant(token: str) -> Any:
+    raise ValueError(f"不允许使用 {token}（不是有效的数字）")
+
+
+def _cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # -- not on Linux --
+        return os.cpu_count() or 1
+
+
+# -- names and inputs ------------------------------------------------------------------------
+
+
+def safe_name(name: str) -> str:
+    """Return `name` as a file name stem that is safe on every common file system.
+
+    Path separators, characters Windows forbids and control characters become ``_``; leading
+    and trailing dots and spaces go; a reserved device name (``CON``) gets a ``_``; the result
+    is at most `MAX_NAME_CHARS` characters and never empty.
+    """
+    text = _UNSAFE.sub("_", name).strip(" .")[:MAX_NAME_CHARS].strip(" .")
+    if not text:
+        return "report"
+    return text + "_" if _WINDOWS_RESERVED.match(text) else text
+
+
+def _unique(reports: Iterable[tuple[str, Source]]) -> Iterator[tuple[str, Source]]:
+    """Make each name safe and unique (case-insensitively), in input order."""
+    used: set[str] = set()
+    for name, source in reports:
+        base = safe_name(name)
+        candidate, number = base, 1
+        while candidate.casefold() in used:
+            number += 1
+            candidate = f"{base}-{number}"
+        used.add(candidate.casefold())
+        yield candidate, source
+
+
+def collect_inputs(inputs: Iterable[str | Path]) -> list[tuple[str, Source]]:
+    """Return the ``(name, source)`` pairs the command-line inputs hold, in order.
+
+    A folder gives its ``*.json``, ``*.yaml`` and ``*.yml`` files sorted by name; a ``.jsonl``
+    file one report per non-blank line, named ``<stem>-<line number>``; any other file one
+    report named by its stem. A missing input raises `UsageError`.
+    """
+    found: list[tuple[str, Source]] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            files = sorted(p for p in path.iterdir()
+                           if p.suffix.lower() in REPORT_SUFFIXES and p.is_file()
+                           and not p.name.startswith("."))
+            found += [(p.stem, p) for p in files]
+        elif path.suffix.lower() == JSON_LINES_SUFFIX and path.is_file():
+            found += _json_lines(path)
+        elif path.is_file():
+            found.append((path.stem, path))
+        else:
+            raise UsageError(f"找不到输入：{path}")
+    return found
+
+
+def _json_lines(path: Path) -> list[tuple[str, Source]]:
+    try:
+        with path.open(encoding="utf-8-sig") as handle:
+            return [(f"{path.stem}-{number}", JsonLine(path, number, text))
+                    for number, text in enumerate(handle, start=1) if text.strip()]
+    except UnicodeDecodeError as exc:
+        raise DataFileError(f"{path}：不是 UTF-8 编码的文本") from exc
+    except OSError as exc:
+        raise UsageError(f"无法读取 {path}：{exc}") from exc
+
+
+# -- the command -----------------------------------------------------------------------------
+
+
+class ProgressLine:
+    """Show progress on `stream`: a redrawn bar on a terminal, one plain line per report
+    otherwise (logs and pipes)."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: TextIO, *, terminal: bool | None = None) -> None:
+        self.stream = stream
+        self.terminal = stream.isatty() if terminal is None else terminal
+
+    def __call__(self, done: int, total: int, outcome: Outcome) -> None:
+        if self.terminal:
+            filled = self.WIDTH * done // total
+            bar = "#" * filled + " " * (self.WIDTH - filled)
+            end = "\n" if done == total else ""
+            self.stream.write(f"\r[{bar}] {done}/{total}{end}")
+        else:
+            state = f"已生成 {outcome.written[0]}" if outcome.ok else "失败"
+            self.stream.write(f"[{done}/{total}] {outcome.source}：{state}\n")
+        self.stream.flush()
+
+
+def cmd_batch(args: Any) -> int:
+    """``docgen batch INPUT… -o OUTDIR``: render every report, then summarise; 1 if any failed."""
+    from docgen.cli import _kind_option, print_issues
+
+    reports = collect_inputs(args.inputs)
+    if not reports:
+        raise UsageError("输入中没有找到数据文件"
+                         "（文件夹中应有 .json/.yaml/.yml 文件，或给出 .jsonl 文件）")
+    kind = _kind_option(args)
+    template = None if getattr(args, "schema", None) else getattr(args, "template", None)
+    result = render_many(reports, Path(args.output), jobs=args.jobs, pdf=args.pdf, kind=kind,
+                         template=template, progress=ProgressLine(sys.stderr))
+    failed = result.failed
+    for outcome in failed:
+        print(f"\n{outcome.source} 未生成：", file=sys.stderr)
+        print_issues(outcome.issues, stream=sys.stderr)
+    warned = sum(1 for o in result.rendered if o.issues)
+    note = f"（其中 {warned} 份有警告，可用 docgen check 查看）" if warned else ""
+    print(f"已生成 {len(result.rendered)} 份{note}，失败 {len(failed)} 份；"
+          f"输出文件夹：{args.output}")
+    return 1 if failed else 0
