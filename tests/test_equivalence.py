@@ -1,0 +1,111 @@
+"""The compiled renderer writes what plain docxtpl writes, the same bytes every time, and
+compiles a template once per modification."""
+
+from __future__ import annotations
+
+import importlib
+import io
+import os
+import re
+import shutil
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import EXAMPLES, FIXTURES
+from lxml import etree
+
+from docgen.api import prepare
+from docgen.kinds import get_kind
+from docgen.skeleton import annual_report_skeleton
+
+fill = importlib.import_module("docgen.fill")
+
+#: The parts docxtpl renders: the body, and every header and footer.
+RENDERED = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
+CORE = "docProps/core.xml"
+
+CASES: dict[str, tuple[Any, bool]] = {
+    "2019 × jindong example": (EXAMPLES / "jindong-2019.json", False),
+    "2021 × county example": (EXAMPLES / "county-bureau-2025.json", False),
+    "2019 × as published (allow_errors)": (FIXTURES / "jindong-2019-as-published.json", True),
+    "2019 × init skeleton": (annual_report_skeleton(2019), False),
+    "2021 × init skeleton": (annual_report_skeleton(2025), False),
+}
+
+
+def canonical(xml: bytes) -> bytes:
+    """Exclusive C14N: no XML declaration, attributes in order, each namespace declared where
+    it is used, so where docxtpl and docgen happen to declare namespaces does not matter."""
+    root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
+    return bytes(etree.tostring(root, method="c14n", exclusive=True, with_comments=False))
+
+
+def entries(docx: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def rendered_parts(docx: bytes) -> dict[str, bytes]:
+    return {name: canonical(data) for name, data in entries(docx).items() if RENDERED.match(name)}
+
+
+@pytest.fixture(params=list(CASES), ids=list(CASES))
+def case(request: pytest.FixtureRequest) -> tuple[Path, dict[str, Any]]:
+    report, allow_errors = CASES[request.param]
+    kind, context, _ = prepare(report, allow_errors=allow_errors)
+    return kind.template_path, context
+
+
+def test_compiled_output_equals_docxtpl(case: tuple[Path, dict[str, Any]]) -> None:
+    template, context = case
+
+    compiled = rendered_parts(fill.compile_template(template).render(context))
+    reference = rendered_parts(fill.render_with_docxtpl(template, context))
+
+    assert sorted(compiled) == sorted(reference)
+    assert any(name.startswith("word/footer") for name in compiled)
+    for name in reference:
+        assert compiled[name] == reference[name], f"{name} differs from docxtpl's render"
+
+
+def test_unrendered_parts_are_the_templates_own(case: tuple[Path, dict[str, Any]]) -> None:
+    template, context = case
+
+    written = entries(fill.compile_template(template).render(context))
+    original = entries(template.read_bytes())
+
+    assert list(written) == list(original) + ([CORE] if CORE not in original else [])
+    for name, data in original.items():
+        if not RENDERED.match(name) and name != CORE:
+            assert written[name] == data, f"{name} was changed"
+
+
+def test_same_data_same_bytes(case: tuple[Path, dict[str, Any]]) -> None:
+    template, context = case
+    properties = {"title": str(context["title"]), "created": str(context["published"])}
+
+    first = fill.compile_template(template).render(context, properties)
+    second = fill.compile_template(template).render(context, properties)
+    fresh = fill.CompiledTemplate(template).render(context, properties)
+
+    assert first == second == fresh
+    with zipfile.ZipFile(io.BytesIO(first)) as archive:
+        assert {info.date_time for info in archive.infolist()} == {fill.ZIP_EPOCH}
+
+
+def test_compile_cache_follows_the_file(tmp_path: Path) -> None:
+    template = tmp_path / "t.docx"
+    shutil.copyfile(get_kind("2021").template_path, template)
+
+    first = fill.compile_template(template)
+    assert fill.compile_template(template) is first
+    assert fill.compile_template(tmp_path / "." / "t.docx") is first
+
+    stat = template.stat()
+    os.utime(template, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    second = fill.compile_template(template)
+
+    assert second is not first
+    assert fill.compile_template(template) is second
