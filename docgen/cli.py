@@ -35,12 +35,12 @@ def _kind_option(args: argparse.Namespace) -> Any:
     schema = getattr(args, "schema", None)
     if schema is not None:
         template = getattr(args, "template", None)
-        if template is None:
+        if template is None and args.command != "check":
             from docgen.errors import UsageError
 
             raise UsageError("使用 --schema 时必须同时用 --template 指定模板")
         return ReportKind(name=Path(schema).stem, schema_path=Path(schema),
-                          template_path=Path(template))
+                          template_path=Path(template) if template else Path())
     fmt = getattr(args, "format", None)
     return get_kind(fmt) if fmt else None
 
@@ -55,8 +55,7 @@ def cmd_render(args: argparse.Namespace) -> int:
                                     allow_errors=args.allow_errors)
     if issues:
         print_issues(issues)
-    template = None if args.schema else args.template
-    write_document(kind, context, out, template=template, pdf=args.pdf, inputs=[data])
+    write_document(kind, context, out, template=args.template, pdf=args.pdf, inputs=[data])
     print(f"已生成：{out}")
     return 0
 

@@ -106,12 +106,19 @@ def select_kind(report: Report) -> ReportKind:
 
 
 def resolve_kind(report: Report, kind: ReportKind | str | None) -> ReportKind:
-    """Return `kind` as a `ReportKind`: given, registered by name, or chosen from `report`."""
+    """Return `kind` as a `ReportKind`: given, registered by name, or chosen from `report`.
+
+    A report whose own `format` is unknown gets the version its `year` implies, so that the
+    schema check reports the bad `format` together with every other problem.
+    """
     if isinstance(kind, ReportKind):
         return kind
     if isinstance(kind, str):
         return get_kind(kind)
-    return select_kind(report)
+    try:
+        return select_kind(report)
+    except UnknownKindError:
+        return _gov_info_annual(format_for_year(report.get("year")))
 
 
 def known_kinds() -> Sequence[str]:

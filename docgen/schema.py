@@ -181,8 +181,7 @@ def _describe(schema: Schema, node: dict[str, Any]) -> str:
     elif node.get("minimum") == 0:
         text = "不小于 0 的" + text
     if "properties" in node and (types == "object" or "对象" in names):
-        keys = ", ".join(f'"{k}"' for k in node["properties"])
-        text = f"{{{keys}}}"
+        text = f"对象（字段 {'、'.join(node['properties'])}）"
     if node.get("format") == "date":
         text = "日期（YYYY-MM-DD）"
     return text
