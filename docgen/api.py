@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ def _report(report: Mapping[str, Any] | str | Path) -> dict[str, Any]:
 
 def _check(report: dict[str, Any], kind: ReportKind,
            previous: Mapping[str, Any] | None) -> tuple[list[Issue], dict[str, Any]]:
-    from docgen.schema import iter_schema_issues, iter_text_issues, labels_for, load_schema
+    from docgen.schema import iter_schema_issues, iter_text_issues, load_schema, with_labels
 
     schema = load_schema(kind.schema_path)
     found = list(iter_schema_issues(kind.schema_path, report))
@@ -34,7 +33,7 @@ def _check(report: dict[str, Any], kind: ReportKind,
         from docgen.rules import iter_carry_over_issues
 
         found += iter_carry_over_issues(derived, _report(previous))
-    found = [i if i.labels else replace(i, labels=labels_for(schema, i.path)) for i in found]
+    found = [with_labels(schema, i) for i in found]
     return sorted_issues(found), derived
 
 
@@ -132,9 +131,17 @@ def _refuse_overwriting(target: Path, inputs: Sequence[Path]) -> None:
 
 
 def write_atomic(target: Path, data: bytes) -> None:
-    """Write `data` to `target` through a temporary file in the same folder, then rename."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    """Write `data` to `target` through a temporary file in the same folder, then rename.
+
+    The file is complete or absent; an output docgen cannot write raises `UsageError`.
+    """
+    if target.is_dir():
+        raise UsageError(f"无法写入 {target}：这是一个文件夹，请在其后加上文件名")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise UsageError(f"无法写入 {target}：{exc.strerror or exc}") from exc
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -142,6 +149,8 @@ def write_atomic(target: Path, data: bytes) -> None:
             os.fsync(handle.fileno())
         os.chmod(temp, 0o644)
         os.replace(temp, target)
-    except BaseException:
+    except BaseException as exc:
         Path(temp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise UsageError(f"无法写入 {target}：{exc.strerror or exc}") from exc
         raise

@@ -13,6 +13,7 @@ import io
 import re
 import threading
 import zipfile
+import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -42,6 +43,11 @@ _HEADER_FOOTER = re.compile(r"^word/(header|footer)\d*\.xml$")
 _CORE = "docProps/core.xml"
 _XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _TAG = re.compile(r"<[^>]+>")
+#: docxtpl's escapes for literal braces in a template's text, made Jinja expressions in the
+#: template source: never replaced in the rendered output, where they may be a report's text.
+_LITERAL_BRACES = {"{_{": "{{ '{{' }}", "}_}": "{{ '}}' }}", "{_%": "{{ '{%' }}",
+                   "%_}": "{{ '%}' }}"}
+_LITERAL_BRACE = re.compile("|".join(re.escape(k) for k in _LITERAL_BRACES))
 
 
 def _finalize(value: Any) -> Any:
@@ -116,6 +122,7 @@ class CompiledTemplate:
 
     def _compile(self, name: str, patched: str) -> _Part:
         source = re.sub(r"<w:p([ >])", r"\n<w:p\1", patched)
+        source = _LITERAL_BRACE.sub(lambda m: _LITERAL_BRACES[m.group()], source)
         try:
             template = ENVIRONMENT.from_string(source)
         except jinja2.TemplateSyntaxError as exc:
@@ -138,13 +145,11 @@ class CompiledTemplate:
     def _fill(self, part: _Part, context: Mapping[str, Any]) -> str:
         try:
             xml = part.template.render(context)
-        except (jinja2.TemplateError, SecurityError) as exc:
+        except Exception as exc:  # -- the template's own code: 1/0, a bad filter argument --
             raise TemplateProblemError(
                 self.name, [_located(part.name, part.source, _template_line(exc), exc)]
             ) from exc
-        xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
-        return (xml.replace("{_{", "{{").replace("}_}", "}}")
-                .replace("{_%", "{%").replace("%_}", "%}"))
+        return re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
 
     def _render_body(self, context: Mapping[str, Any]) -> bytes:
         body = self._docx_template.fix_tables(self._fill(self._body, context))
@@ -256,13 +261,27 @@ def _check_zip(raw: bytes, name: str) -> tuple[str, ...]:
             if required not in names:
                 raise _problem(name, "TEMPLATE-FILE",
                                f"文档包缺少 {required}，不是有效的 Word 文档")
-        for part in names:
-            if part.endswith((".xml", ".rels")):
-                head = archive.read(part)[:4096]
-                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                    raise _problem(name, "TEMPLATE-FILE",
-                                   f"{part} 含有 DOCTYPE/实体声明（可能是 XXE 攻击），已拒绝")
+        for info in infos:
+            try:
+                data = archive.read(info)  # -- sizes are bounded above; a lie fails the CRC --
+            except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
+                    RuntimeError) as exc:
+                raise _problem(name, "TEMPLATE-FILE",
+                               f"文档包已损坏，无法读取 {info.filename}（{exc}）") from exc
+            if info.filename.endswith((".xml", ".rels")) and _declares_doctype(data):
+                raise _problem(name, "TEMPLATE-FILE", f"{info.filename} 含有 DOCTYPE/实体声明"
+                                                      "（可能是 XXE 攻击），已拒绝")
         return tuple(names)
+
+
+def _declares_doctype(data: bytes) -> bool:
+    """Whether an XML part has a DOCTYPE (where entities are declared), in any encoding."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    try:
+        info = etree.fromstring(data, parser).getroottree().docinfo
+    except etree.XMLSyntaxError:
+        return b"<!DOCTYPE" in data or b"<!ENTITY" in data  # -- broken parts fail later --
+    return bool(info.doctype) or info.internalDTD is not None
 
 
 def _core_properties(properties: Mapping[str, str]) -> bytes:
@@ -312,6 +331,9 @@ def _located(part: str, source: str, line: int | None, exc: BaseException) -> Is
     code = "TEMPLATE-SECURITY" if isinstance(exc, SecurityError) else (
         "TEMPLATE-SYNTAX" if isinstance(exc, jinja2.TemplateSyntaxError) else "TEMPLATE-FIELD")
     message = str(getattr(exc, "message", None) or exc)
+    if not isinstance(exc, (jinja2.TemplateError, SecurityError)):
+        code = "TEMPLATE-ERROR"
+        message = f"模板中的表达式运算出错（{type(exc).__name__}：{exc}）"
     return Issue(code=code, path=f"{where}{paragraph}", message=message, context=text or None)
 
 

@@ -1,15 +1,21 @@
-"""Read report data from JSON or YAML files (or take a dict), exactly and within limits."""
+"""Read report data from JSON or YAML files (or take a dict), exactly and within limits.
+
+Every way a data file can be unreadable or hostile ends in one `DataFileError` (exit status 1)
+whose Chinese message says where: line and column for a syntax error, the JSON Pointer of the
+value for a limit. Nothing here lets a `RecursionError`, `decimal.InvalidOperation` or a
+parser's own exception reach the user.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from docgen.errors import DataFileError, UsageError
+from docgen.errors import DataFileError, UsageError, pointer
 
 #: Larger data files are refused: a real report is a few dozen KB; 10 MB inputs must still load.
 MAX_BYTES = 16 * 1024 * 1024
@@ -17,8 +23,34 @@ MAX_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 32
 #: More values than this (counting what YAML aliases expand to) are refused.
 MAX_NODES = 500_000
+#: A number written out in full (``format(value, "f")``) may have at most this many digits, so
+#: ``1e999999999`` cannot make a render write a billion zeros. Real figures have a dozen.
+MAX_NUMBER_DIGITS = 40
 
 YAML_SUFFIXES = (".yaml", ".yml")
+
+_INT_LIMIT = 10**MAX_NUMBER_DIGITS
+_YAML_MERGE = "tag:yaml.org,2002:merge"
+
+_TYPE_NAMES = {
+    "NoneType": "空值",
+    "list": "列表",
+    "tuple": "列表",
+    "str": "文字",
+    "int": "整数",
+    "float": "小数",
+    "Decimal": "小数",
+    "bool": "是/否",
+}
+
+
+class _LimitError(Exception):
+    """A limit broken at a place in the data; the keys are collected while unwinding."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.parts: list[str | int] = []
 
 
 def load(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
@@ -33,20 +65,31 @@ def load(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
     path = Path(source)
     name = str(path)
     try:
-        size = path.stat().st_size
         if path.is_dir():
             raise UsageError(f"{name} 是文件夹，不是数据文件")
+        size = path.stat().st_size
         if size > MAX_BYTES:
             raise DataFileError(f"{name}：文件过大（{size} 字节，上限 {MAX_BYTES} 字节）")
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)  # -- a file that grows (or a pipe) stays bounded --
     except FileNotFoundError as exc:
         raise UsageError(f"找不到数据文件：{name}") from exc
     except PermissionError as exc:
         raise UsageError(f"无权读取数据文件：{name}") from exc
+    except OSError as exc:
+        raise UsageError(f"无法读取数据文件 {name}：{exc.strerror or exc}") from exc
+    if len(raw) > MAX_BYTES:
+        raise DataFileError(f"{name}：文件过大（超过上限 {MAX_BYTES} 字节）")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DataFileError(f"{name}：不是 UTF-8 编码的文本（第 {exc.start + 1} 个字节）") from exc
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise DataFileError(
+            f"{name} 第 {line} 行：不是 UTF-8 编码的文本（第 {exc.start + 1} 个字节 "
+            f"0x{raw[exc.start]:02X}）；请以 UTF-8 编码保存"
+        ) from exc
+    if not text.strip():
+        raise DataFileError(f"{name}：文件为空，没有报告数据")
     if path.suffix.lower() in YAML_SUFFIXES:
         data = _parse_yaml(text, name)
     else:
@@ -54,32 +97,77 @@ def load(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
     return as_report(data, name)
 
 
+def load_json_text(text: str, name: str) -> dict[str, Any]:
+    """Return the report in the JSON `text` (e.g. one line of a JSON Lines file) as `load` does.
+
+    `name` says where the text came from in messages (``reports.jsonl:3``).
+    """
+    return as_report(_parse_json(text, name), name)
+
+
 def as_report(data: Any, name: str) -> dict[str, Any]:
     """Return `data` as a report dict: floats made `Decimal`, dates made ISO strings.
 
-    Checks the limits on depth and size so a hostile input fails with a clear message.
+    Checks the limits on depth, size and numbers so a hostile input fails with a clear
+    message (`DataFileError`) naming the place in the data.
     """
     if not isinstance(data, Mapping):
-        raise DataFileError(f"{name}：顶层应为对象（{{…}}），实为 {type(data).__name__}")
+        if data is None:
+            raise DataFileError(f"{name}：没有报告数据（顶层应为对象 {{…}}）")
+        kind = _TYPE_NAMES.get(type(data).__name__, type(data).__name__)
+        raise DataFileError(f"{name}：顶层应为对象（{{…}}），实为{kind}")
     budget = [MAX_NODES]
-    converted = _convert(data, 0, budget, name)
+    try:
+        converted = _convert(data, 0, budget)
+    except _LimitError as exc:
+        where = pointer(*exc.parts)
+        if len(exc.parts) > 8:
+            where = pointer(*exc.parts[:8]) + "/…"
+        raise DataFileError(f"{name}：{where + ' ' if where else ''}{exc.message}") from None
+    except RecursionError:
+        raise DataFileError(f"{name}：嵌套层级过深（上限 {MAX_DEPTH} 层）") from None
     assert isinstance(converted, dict)
     return converted
 
 
-def _convert(value: Any, depth: int, budget: list[int], name: str) -> Any:
+def _convert(value: Any, depth: int, budget: list[int]) -> Any:
     budget[0] -= 1
     if budget[0] < 0:
-        raise DataFileError(f"{name}：数据项过多（上限 {MAX_NODES} 个，可能含有 YAML 别名炸弹）")
+        raise _LimitError(f"数据项过多（上限 {MAX_NODES} 个，可能含有 YAML 别名炸弹）")
     if depth > MAX_DEPTH:
-        raise DataFileError(f"{name}：嵌套层级过深（上限 {MAX_DEPTH} 层）")
+        raise _LimitError(f"嵌套层级过深（上限 {MAX_DEPTH} 层）")
     if isinstance(value, Mapping):
-        return {str(k) if not isinstance(k, str) else k: _convert(v, depth + 1, budget, name)
-                for k, v in value.items()}
+        converted: dict[str, Any] = {}
+        for key, item in value.items():
+            text = key if isinstance(key, str) else _key_text(key)
+            try:
+                converted[text] = _convert(item, depth + 1, budget)
+            except _LimitError as exc:
+                exc.parts.insert(0, text)
+                raise
+        return converted
     if isinstance(value, (list, tuple)):
-        return [_convert(v, depth + 1, budget, name) for v in value]
+        items: list[Any] = []
+        for index, item in enumerate(value):
+            try:
+                items.append(_convert(item, depth + 1, budget))
+            except _LimitError as exc:
+                exc.parts.insert(0, index)
+                raise
+        return items
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
     if isinstance(value, float):
-        return Decimal(repr(value))
+        if value != value or value in (float("inf"), float("-inf")):
+            raise _LimitError(f"不是有效的数字（{value}）")
+        value = Decimal(repr(value))
+    if isinstance(value, Decimal):
+        _check_decimal(value)
+        return value
+    if isinstance(value, int):
+        if abs(value) >= _INT_LIMIT:
+            raise _LimitError(f"数字位数过多（上限 {MAX_NUMBER_DIGITS} 位）")
+        return value
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, date):
@@ -87,17 +175,54 @@ def _convert(value: Any, depth: int, budget: list[int], name: str) -> Any:
     return value
 
 
+def _key_text(key: Any) -> str:
+    # -- YAML allows non-text keys (2025: …, true: …); the schema then names them as text --
+    if isinstance(key, (datetime, date)):
+        return key.isoformat()
+    return str(key)
+
+
+def _check_decimal(value: Decimal) -> None:
+    if not value.is_finite():
+        raise _LimitError(f"不是有效的数字（{value}）")
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)
+    whole = max(value.adjusted() + 1, 1)
+    fraction = max(-exponent, 0)
+    if whole + fraction > MAX_NUMBER_DIGITS:
+        raise _LimitError(f"数字位数过多（{value}，写出后超过 {MAX_NUMBER_DIGITS} 位）")
+
+
 def _parse_json(text: str, name: str) -> Any:
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
+        return json.loads(text, parse_float=Decimal, parse_int=_json_int,
+                          parse_constant=_no_constant, object_pairs_hook=_json_object)
     except json.JSONDecodeError as exc:
         raise DataFileError(
             f"{name} 第 {exc.lineno} 行第 {exc.colno} 列：JSON 格式错误（{exc.msg}）"
         ) from exc
-    except RecursionError as exc:
-        raise DataFileError(f"{name}：嵌套层级过深（上限 {MAX_DEPTH} 层）") from exc
+    except RecursionError:
+        raise DataFileError(f"{name}：嵌套层级过深（上限 {MAX_DEPTH} 层）") from None
     except ValueError as exc:
         raise DataFileError(f"{name}：{exc}") from exc
+
+
+def _json_int(token: str) -> int:
+    if len(token.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise ValueError(
+            f"数字位数过多（{token[:12]}…，{len(token)} 位，上限 {MAX_NUMBER_DIGITS} 位）")
+    return int(token)
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) < len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"同一对象中字段 “{key}” 出现了两次（后者会覆盖前者），请删去一个")
+            seen.add(key)
+    return found
 
 
 def _no_constant(token: str) -> Any:
@@ -111,17 +236,42 @@ def _parse_yaml(text: str, name: str) -> Any:
         raise UsageError("读取 YAML 需要 PyYAML：pip install 'docgen[yaml]'") from exc
 
     class Loader(yaml.SafeLoader):
-        """Safe YAML with exact decimals and dates kept as ISO text."""
+        """Safe YAML with exact decimals, bounded integers and dates kept as ISO text."""
+
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
+            seen: set[str] = set()
+            for key_node, _ in node.value:
+                if isinstance(key_node, yaml.ScalarNode) and key_node.tag != _YAML_MERGE:
+                    if key_node.value in seen:
+                        raise yaml.constructor.ConstructorError(
+                            None, None,
+                            f"同一对象中字段 “{key_node.value}” 出现了两次（后者会覆盖前者），"
+                            "请删去一个", key_node.start_mark)
+                    seen.add(key_node.value)
+            return super().construct_mapping(node, deep=deep)
 
     def decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
         value = loader.construct_yaml_float(node)
-        return Decimal(str(loader.construct_scalar(node))) if value == value and abs(
-            value) != float("inf") else value
+        if value != value or value in (float("inf"), float("-inf")):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"不允许使用 {node.value}（不是有效的数字）", node.start_mark)
+        try:
+            return Decimal(str(node.value).replace("_", ""))
+        except InvalidOperation:  # -- 1:30.5, YAML 1.1's base-60 notation --
+            return Decimal(repr(value))
+
+    def integer(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+        digits = str(node.value).lstrip("+-").replace("_", "")
+        if len(digits) > MAX_NUMBER_DIGITS:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"数字位数过多（上限 {MAX_NUMBER_DIGITS} 位）", node.start_mark)
+        return loader.construct_yaml_int(node)
 
     def text_date(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
         return str(loader.construct_scalar(node))
 
     Loader.add_constructor("tag:yaml.org,2002:float", decimal)
+    Loader.add_constructor("tag:yaml.org,2002:int", integer)
     Loader.add_constructor("tag:yaml.org,2002:timestamp", text_date)
     try:
         return yaml.load(text, Loader=Loader)
@@ -131,5 +281,7 @@ def _parse_yaml(text: str, name: str) -> Any:
         raise DataFileError(f"{name}{where}：YAML 格式错误（{exc.problem}）") from exc
     except yaml.YAMLError as exc:
         raise DataFileError(f"{name}：YAML 格式错误（{exc}）") from exc
-    except RecursionError as exc:
-        raise DataFileError(f"{name}：嵌套层级过深（上限 {MAX_DEPTH} 层）") from exc
+    except RecursionError:
+        raise DataFileError(f"{name}：嵌套层级过深（上限 {MAX_DEPTH} 层）") from None
+    except ValueError as exc:
+        raise DataFileError(f"{name}：YAML 格式错误（{exc}）") from exc

@@ -7,6 +7,7 @@ import difflib
 import json
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -133,8 +134,6 @@ def with_labels(schema: Schema, issue: Issue) -> Issue:
     """Return `issue` with its label chain filled in from `schema`, unless it has one."""
     if issue.labels or not issue.path.startswith("/"):
         return issue
-    from dataclasses import replace
-
     return replace(issue, labels=labels_for(schema, issue.path))
 
 
@@ -217,7 +216,8 @@ def _message(schema: Schema, error: ValidationError) -> tuple[str, str, Any]:
         return path, f"不能大于 {error.validator_value}，实为 {_show(value)}", error.validator_value
     if kind == "enum":
         want = "“" + "”或“".join(str(v) for v in error.validator_value) + "”"
-        return path, f"应为{want}，实为 {_show(value)}", error.validator_value
+        found = f"{_kind_of(value)} {_show(value)}".rstrip()
+        return path, f"应为{want}，实为{found}", error.validator_value
     if kind == "format":
         return path, f"不是有效的日期（应为 YYYY-MM-DD 格式的真实日期），实为 {_show(value)}", None
     if kind == "minLength" and error.validator_value == 1:
@@ -267,7 +267,8 @@ def iter_text_issues(data: Any, path: tuple[str | int, ...] = ()) -> Iterator[Is
             )
     elif isinstance(data, Mapping):
         for key, value in data.items():
-            yield from iter_text_issues(key, path)
+            for issue in iter_text_issues(key, (*path, key)):
+                yield replace(issue, message="字段名" + issue.message)
             yield from iter_text_issues(value, (*path, key))
     elif isinstance(data, list):
         for index, value in enumerate(data):

@@ -109,3 +109,32 @@ def test_compile_cache_follows_the_file(tmp_path: Path) -> None:
 
     assert second is not first
     assert fill.compile_template(template) is second
+
+
+def test_row_and_column_loops_take_docxtpls_path(tmp_path: Path) -> None:
+    """A template whose tables grow rows and columns: fix_tables' grid, as docxtpl writes it."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("{{ title }}")
+    rows = document.add_table(rows=3, cols=2)
+    rows.cell(0, 0).text = "{%tr for row in rows %}"
+    rows.cell(1, 0).text = "{{ row.name }}"
+    rows.cell(1, 1).text = "{{ row.count | cell }}"
+    rows.cell(2, 0).text = "{%tr endfor %}"
+    columns = document.add_table(rows=1, cols=3)
+    columns.cell(0, 0).text = "{%tc for name in names %}"
+    columns.cell(0, 1).text = "{{ name }}"
+    columns.cell(0, 2).text = "{%tc endfor %}"
+    template = tmp_path / "loops.docx"
+    document.save(str(template))
+    context = {"title": "A & B <C>", "rows": [{"name": "甲", "count": 3},
+                                               {"name": "乙", "count": None}],
+               "names": ["一", "二", "三", "四", "五"]}
+
+    compiled = fill.compile_template(template).render(context)
+    reference = fill.render_with_docxtpl(template, context)
+
+    assert rendered_parts(compiled) == rendered_parts(reference)
+    body = rendered_parts(compiled)["word/document.xml"].decode()
+    assert body.count("<w:gridCol ") == 2 + 5 and "A &amp; B &lt;C&gt;" in body
