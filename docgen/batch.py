@@ -16,7 +16,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -151,11 +151,20 @@ def render_many(reports: Iterable[tuple[str, Source]], outdir: str | Path, *, jo
     render in parallel (0: one per CPU; 1: in this process). A report with problems does not
     stop the others: its outcome keeps every issue. With `pdf` a PDF is written next to each
     .docx. `kind` and `template` apply to every report (default: chosen per report).
-    A template that cannot be used raises `TemplateProblemError` before any report is rendered.
+    A template that cannot be used raises `TemplateProblemError`, and `pdf` without LibreOffice
+    `LibreOfficeMissingError`, before any report is rendered.
     """
     folder = Path(outdir)
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"输出位置 {folder} 不是文件夹")
+    if pdf:
+        from docgen.errors import LibreOfficeMissingError
+        from docgen.pdf import find_libreoffice
+
+        if find_libreoffice() is None:  # -- say it once, not once per report --
+            raise LibreOfficeMissingError("生成 PDF 需要 LibreOffice，但本机未安装"
+                                          "（Debian/Ubuntu：apt-get install "
+                                          "libreoffice-writer-nogui fonts-noto-cjk）")
     work = [_Job(i, n, s) for i, (n, s) in enumerate(_unique(reports))]
     config = _Config(folder, pdf, kind, Path(template) if template is not None else None)
     result = BatchResult()
@@ -174,31 +183,38 @@ def render_many(reports: Iterable[tuple[str, Source]], outdir: str | Path, *, jo
     return result
 
 
+#: Most reports one worker task carries: fewer tasks cost the parent less, smaller ones keep
+#: the workers evenly busy to the end and the progress display moving.
+MAX_CHUNK = 16
+
+
 def _run(config: _Config, work: Sequence[_Job], workers: int) -> Iterator[tuple[int, Outcome]]:
     """Yield (index, outcome) for each job as it finishes."""
     if workers <= 1:
         for job in work:
             yield job.index, _render_one(config, job)
         return
+    size = max(1, min(MAX_CHUNK, len(work) // (workers * 8)))
+    chunks = [work[i:i + size] for i in range(0, len(work), size)]
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
                              initargs=(config,)) as pool:
-        pending: dict[Future[Outcome], _Job] = {pool.submit(_worker, job): job for job in work}
+        pending = {pool.submit(_worker, chunk): chunk for chunk in chunks}
         try:
-            while pending:
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in sorted(finished, key=lambda f: pending[f].index):
-                    job = pending.pop(future)
-                    yield job.index, _collect(future, job)
+            for future in as_completed(pending):
+                chunk = pending.pop(future)
+                yield from zip((job.index for job in chunk), _collect(future, chunk),
+                               strict=True)
         finally:
             for future in pending:
                 future.cancel()
 
 
-def _collect(future: Future[Outcome], job: _Job) -> Outcome:
+def _collect(future: Future[list[Outcome]], chunk: Sequence[_Job]) -> list[Outcome]:
     try:
         return future.result()
     except BrokenProcessPool as exc:
-        return _failed(job, "BATCH-WORKER", f"工作进程意外退出，本报告未生成（{exc}）")
+        return [_failed(job, "BATCH-WORKER", f"工作进程意外退出，本报告未生成（{exc}）")
+                for job in chunk]
 
 
 # -- in each worker --------------------------------------------------------------------------
@@ -213,9 +229,10 @@ def _init_worker(config: _Config) -> None:
     _warm(config, every_kind=True)
 
 
-def _worker(job: _Job) -> Outcome:
-    assert _WORKER_CONFIG is not None, "worker not initialised"
-    return _render_one(_WORKER_CONFIG, job)
+def _worker(chunk: Sequence[_Job]) -> list[Outcome]:
+    config = _WORKER_CONFIG
+    assert config is not None, "worker not initialised"
+    return [_render_one(config, job) for job in chunk]
 
 
 def _warm(config: _Config, *, every_kind: bool) -> None:
@@ -377,7 +394,7 @@ class ProgressLine:
             end = "\n" if done == total else ""
             self.stream.write(f"\r[{bar}] {done}/{total}{end}")
         else:
-            state = f"已生成 {outcome.written[0]}" if outcome.ok else "失败"
+            state = f"已生成 {'、'.join(map(str, outcome.written))}" if outcome.ok else "失败"
             self.stream.write(f"[{done}/{total}] {outcome.source}：{state}\n")
         self.stream.flush()
 

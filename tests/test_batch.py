@@ -174,3 +174,15 @@ def test_inputs_and_names(tmp_path: Path) -> None:
                      ("x-1", JsonLine(lines, 1, "{}\n"))]
     assert safe_name("../..") == "_" and safe_name("  ") == "report"
     assert len(safe_name("局" * 300)) == 80
+
+
+def test_pdf_without_libreoffice_stops_before_any_report(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        folder: Path) -> None:
+    monkeypatch.setenv("DOCGEN_SOFFICE", str(tmp_path / "no-soffice"))
+    out = tmp_path / "out"
+
+    code, _, err = run(capsys, "batch", str(folder), "-o", str(out), "--pdf")
+
+    assert code == 2 and "LibreOffice" in err and err.count("\n") == 1
+    assert not out.exists()

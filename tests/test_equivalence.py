@@ -92,6 +92,7 @@ def test_same_data_same_bytes(case: tuple[Path, dict[str, Any]]) -> None:
 
     assert first == second == fresh
     with zipfile.ZipFile(io.BytesIO(first)) as archive:
+        assert archive.testzip() is None  # -- every entry's CRC and size check out --
         assert {info.date_time for info in archive.infolist()} == {fill.ZIP_EPOCH}
 
 
