@@ -18,7 +18,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-REFERENCE = ROOT.parent / "shared" / "reference"
+#: The published reference report as text (a copy of shared/reference/jindong-2019-report.txt).
+REFERENCE_TEXT = FIXTURES / "jindong-2019-report.txt"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REFERENCE, W, deep, open_docx, tables, visible_texts
+from conftest import REFERENCE_TEXT, W, deep, open_docx, tables, visible_texts
 
 import docgen
 
@@ -24,7 +24,7 @@ def reference_texts() -> list[str]:
     docgen prints in the header block after 公开方式; every other line is one unit.
     """
     lines = [line.strip().removeprefix("• ") for line in
-             (REFERENCE / "jindong-2019-report.txt").read_text(encoding="utf-8").splitlines()]
+             REFERENCE_TEXT.read_text(encoding="utf-8").splitlines()]
     lines = [line for line in lines if line and not line.startswith(CHROME)]
     chrome = next(i for i, line in enumerate(lines) if line.startswith("发布时间"))
     source = re.search(r"信息来源:\s*(\S+)", lines.pop(chrome))
