@@ -32,7 +32,7 @@ def _check(report: dict[str, Any], kind: ReportKind,
     if previous is not None and kind.version is not None:
         from docgen.rules import iter_carry_over_issues
 
-        found += iter_carry_over_issues(derived, _report(previous))
+        found += iter_carry_over_issues(derived, previous)
     found = [with_labels(schema, i) for i in found]
     return sorted_issues(found), derived
 
@@ -46,8 +46,8 @@ def check(report: Mapping[str, Any] | str | Path, *, kind: ReportKind | str | No
     the carried-over applications.
     """
     data = _report(report)
-    return _check(data, resolve_kind(data, kind), None if previous is None else _report(previous)
-                  )[0]
+    last_year = None if previous is None else _report(previous)
+    return _check(data, resolve_kind(data, kind), last_year)[0]
 
 
 def prepare(report: Mapping[str, Any] | str | Path, *, kind: ReportKind | str | None = None,
@@ -60,8 +60,8 @@ def prepare(report: Mapping[str, Any] | str | Path, *, kind: ReportKind | str | 
 
     data = _report(report)
     resolved = resolve_kind(data, kind)
-    issues, derived = _check(data, resolved,
-                             None if previous is None else _report(previous))
+    last_year = None if previous is None else _report(previous)
+    issues, derived = _check(data, resolved, last_year)
     schema_broken = any(i.is_error and i.code.startswith(("SCHEMA", "TEXT")) for i in issues)
     if any(i.is_error for i in issues) and (not allow_errors or schema_broken):
         raise InvalidReportError(issues)

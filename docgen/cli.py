@@ -11,14 +11,18 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docgen.errors import DocgenError, InvalidReportError, Issue, TemplateProblemError
+
+if TYPE_CHECKING:
+    from docgen.kinds import ReportKind
 
 Handler = Callable[[argparse.Namespace], int]
 
 
 def print_issues(issues: Sequence[Issue], *, stream: Any = None) -> None:
+    """Print `issues` one per line (with their context), then a count; to stderr by default."""
     out = stream or sys.stderr
     for issue in issues:
         print(str(issue), file=out)
@@ -28,7 +32,7 @@ def print_issues(issues: Sequence[Issue], *, stream: Any = None) -> None:
     print(f"共 {errors} 个错误，{len(issues) - errors} 个警告。", file=out)
 
 
-def _kind_option(args: argparse.Namespace) -> Any:
+def _kind_option(args: argparse.Namespace) -> ReportKind | None:
     """The report kind named by --format, or a custom kind from --schema/--template."""
     from docgen.kinds import ReportKind, get_kind
 
