@@ -100,6 +100,7 @@ def write_document(kind: ReportKind, context: Mapping[str, Any], out: str | Path
         _check_template(template_path, kind)
     if out is not None:
         _refuse_overwriting(Path(out), [*inputs, template_path])
+        _refuse_wrong_suffix(Path(out), pdf)
     properties = {"title": str(context.get("title") or ""),
                   "created": str(context.get("published") or "")}
     data = render_docx(template_path, context, properties)
@@ -122,6 +123,14 @@ def _check_template(template: Path, kind: ReportKind) -> None:
     problems = [i for i in check_template(template, kind) if i.is_error]
     if problems:
         raise TemplateProblemError(template.name, problems)
+
+
+def _refuse_wrong_suffix(target: Path, pdf: bool) -> None:
+    # -- a PDF named .docx (or the reverse) would not open: say so instead of writing it --
+    wrong = ".docx" if pdf else ".pdf"
+    if target.suffix.lower() == wrong:
+        right = "PDF（.pdf）" if pdf else "Word 文档（.docx）"
+        raise UsageError(f"输出文件 {target} 的扩展名与内容不符：将生成 {right}")
 
 
 def _refuse_overwriting(target: Path, inputs: Sequence[Path]) -> None:

@@ -11,7 +11,6 @@ the others go on.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -19,7 +18,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -60,17 +58,9 @@ class JsonLine:
 
     def load(self) -> dict[str, Any]:
         """Return the report on this line, exact decimals kept (as `docgen.load` does)."""
-        from docgen.loading import as_report
+        from docgen.loading import load_json_text
 
-        try:
-            data = json.loads(self.text, parse_float=Decimal, parse_constant=_no_constant)
-        except json.JSONDecodeError as exc:
-            raise DataFileError(
-                f"{self.path} 第 {self.line} 行第 {exc.colno} 列：JSON 格式错误（{exc.msg}）"
-            ) from exc
-        except (ValueError, RecursionError) as exc:
-            raise DataFileError(f"{self}：{exc}") from exc
-        return as_report(data, str(self))
+        return load_json_text(self.text, str(self.path), self.line)
 
 
 #: What one report comes from: data in memory, a JSON/YAML file, or a JSON Lines line.
@@ -158,13 +148,9 @@ def render_many(reports: Iterable[tuple[str, Source]], outdir: str | Path, *, jo
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"输出位置 {folder} 不是文件夹")
     if pdf:
-        from docgen.errors import LibreOfficeMissingError
-        from docgen.pdf import find_libreoffice
+        from docgen.pdf import require_libreoffice
 
-        if find_libreoffice() is None:  # -- say it once, not once per report --
-            raise LibreOfficeMissingError("生成 PDF 需要 LibreOffice，但本机未安装"
-                                          "（Debian/Ubuntu：apt-get install "
-                                          "libreoffice-writer-nogui fonts-noto-cjk）")
+        require_libreoffice()  # -- say it once, not once per report --
     work = [_Job(i, n, s) for i, (n, s) in enumerate(_unique(reports))]
     config = _Config(folder, pdf, kind, Path(template) if template is not None else None)
     result = BatchResult()
@@ -297,10 +283,6 @@ def _code(exc: DocgenError) -> str:
 def _failed(job: _Job, code: str, message: str, source: str | None = None) -> Outcome:
     where = source or (str(job.source) if isinstance(job.source, (Path, JsonLine)) else job.name)
     return Outcome(job.name, where, (), (Issue(code=code, path="", message=message),))
-
-
-def _no_constant(token: str) -> Any:
-    raise ValueError(f"不允许使用 {token}（不是有效的数字）")
 
 
 def _cpu_count() -> int:

@@ -34,7 +34,7 @@ def print_issues(issues: Sequence[Issue], *, stream: Any = None) -> None:
 
 def _kind_option(args: argparse.Namespace) -> ReportKind | None:
     """The report kind named by --format, or a custom kind from --schema/--template."""
-    from docgen.kinds import ReportKind, get_kind
+    from docgen.kinds import custom_kind, get_kind
 
     schema = getattr(args, "schema", None)
     if schema is not None:
@@ -43,8 +43,7 @@ def _kind_option(args: argparse.Namespace) -> ReportKind | None:
             from docgen.errors import UsageError
 
             raise UsageError("使用 --schema 时必须同时用 --template 指定模板")
-        return ReportKind(name=Path(schema).stem, schema_path=Path(schema),
-                          template_path=Path(template) if template else Path())
+        return custom_kind(schema, template)
     fmt = getattr(args, "format", None)
     return get_kind(fmt) if fmt else None
 
@@ -67,8 +66,15 @@ def cmd_render(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     """Check DATA and list every problem."""
     from docgen.api import check
+    from docgen.errors import DataFileError
 
-    issues = check(Path(args.data), kind=_kind_option(args), previous=args.previous)
+    try:
+        issues = check(Path(args.data), kind=_kind_option(args), previous=args.previous)
+    except DataFileError as exc:
+        if not args.json:
+            raise
+        # -- a tool reading --json gets JSON even when the file cannot be read --
+        issues = [Issue(code="DATA-FILE", path="", message=str(exc))]
     if args.json:
         print(json.dumps([i.to_dict() for i in issues], ensure_ascii=False, indent=2))
     elif issues:

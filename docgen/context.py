@@ -15,10 +15,8 @@ STATUTE = "《中华人民共和国政府信息公开条例》"
 
 def build_context(kind: ReportKind, report: Mapping[str, Any]) -> dict[str, Any]:
     """Return the context `kind`'s template renders with, from a derived, checked `report`."""
-    context = fill_defaults(load_schema(kind.schema_path), report)
-    if kind.defaults is not None:
-        context = kind.defaults(context)
-    return dict(context)
+    context: dict[str, Any] = fill_defaults(load_schema(kind.schema_path), report)
+    return kind.defaults(context) if kind.defaults is not None else context
 
 
 def gov_info_annual_defaults(report: Mapping[str, Any]) -> dict[str, Any]:

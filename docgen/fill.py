@@ -15,7 +15,7 @@ import struct
 import threading
 import zipfile
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -155,7 +155,7 @@ class CompiledTemplate:
         for part in self._parts:
             rendered[part.name] = _XML_DECLARATION + self._fill(part, context).encode("utf-8")
         rendered[_CORE] = _core_properties(properties or {})
-        return self._write_zip(rendered)
+        return self._zip.write(rendered)
 
     def _fill(self, part: _Part, context: Mapping[str, Any]) -> str:
         try:
@@ -180,17 +180,7 @@ class CompiledTemplate:
         document.insert(self._body_index, body)
         return bytes(etree.tostring(document, encoding="UTF-8", standalone=True))
 
-    def _write_zip(self, replaced: Mapping[str, bytes]) -> bytes:
-        return self._zip.write(replaced)
 
-    def undeclared_variables(self) -> set[str]:
-        """Return the top-level names the template uses (for maintainers' checks)."""
-        from jinja2 import meta
-
-        names: set[str] = set()
-        for part in (self._body, *self._parts):
-            names |= meta.find_undeclared_variables(ENVIRONMENT.parse(part.source))
-        return names
 
 
 _SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
@@ -378,8 +368,10 @@ def _core_properties(properties: Mapping[str, str]) -> bytes:
     # -- as xml.sax.saxutils.escape, whose import (urllib, http) costs the CLI 12 ms --
     title = properties.get("title", "").replace("&", "&amp;").replace("<", "&lt;") \
         .replace(">", "&gt;")
-    stamp = properties.get("created", "2000-01-01")
-    stamp = f"{stamp}T00:00:00Z" if len(stamp) == 10 else stamp
+    created = properties.get("created", "")
+    # -- only an ISO date is a W3CDTF date; anything else (a custom kind's free text) is not --
+    day = created if re.fullmatch(r"\d{4}-\d{2}-\d{2}", created) else "2000-01-01"
+    stamp = f"{day}T00:00:00Z"
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/'
@@ -424,9 +416,3 @@ def _located(part: str, source: str, line: int | None, exc: BaseException) -> Is
         code = "TEMPLATE-ERROR"
         message = f"模板中的表达式运算出错（{type(exc).__name__}：{exc}）"
     return Issue(code=code, path=f"{where}{paragraph}", message=message, context=text or None)
-
-
-def iter_paragraph_texts(source: str) -> Iterator[str]:
-    """Yield the visible text of each paragraph line of a compiled part's source."""
-    for line in source.splitlines():
-        yield _TAG.sub("", line)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from docgen.errors import Issue, UnknownKindError
+from docgen.errors import DocgenError, Issue, UnknownKindError, UsageError
 
 Report = Mapping[str, Any]
 Rule = Callable[[Report], Iterator[Issue]]
@@ -121,6 +121,20 @@ def resolve_kind(report: Report, kind: ReportKind | str | None) -> ReportKind:
         return _gov_info_annual(format_for_year(report.get("year")))
 
 
-def known_kinds() -> Sequence[str]:
-    """Return the names of every registered kind."""
-    return [f"{GOV_INFO_ANNUAL}-{v}" for v in FORMAT_VERSIONS]
+def custom_kind(schema: str | Path, template: str | Path | None = None) -> ReportKind:
+    """Return the kind an organisation defines with its own JSON Schema file and template.
+
+    The schema is checked now, against the 2020-12 meta-schema: a missing file raises
+    `UsageError`, an unreadable or invalid one `DocgenError` saying what is wrong.
+    """
+    from docgen.schema import check_schema_file
+
+    schema_path = Path(schema)
+    if not schema_path.is_file():
+        raise UsageError(f"找不到模式文件：{schema_path}")
+    problems = check_schema_file(schema_path)
+    if problems:
+        raise DocgenError(f"模式文件 {schema_path} 不是有效的 JSON Schema：{problems[0]}")
+    name = schema_path.name.removesuffix(".json").removesuffix(".schema")
+    return ReportKind(name=name, schema_path=schema_path,
+                      template_path=Path(template) if template is not None else Path())

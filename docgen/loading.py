@@ -97,12 +97,12 @@ def load(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
     return as_report(data, name)
 
 
-def load_json_text(text: str, name: str) -> dict[str, Any]:
+def load_json_text(text: str, name: str, line: int = 1) -> dict[str, Any]:
     """Return the report in the JSON `text` (e.g. one line of a JSON Lines file) as `load` does.
 
-    `name` says where the text came from in messages (``reports.jsonl:3``).
+    `name` says where the text came from in messages, `line` the file line `text` starts on.
     """
-    return as_report(_parse_json(text, name), name)
+    return as_report(_parse_json(text, name, line), f"{name}:{line}" if line > 1 else name)
 
 
 def as_report(data: Any, name: str) -> dict[str, Any]:
@@ -193,14 +193,14 @@ def _check_decimal(value: Decimal) -> None:
         raise _LimitError(f"数字位数过多（{value}，写出后超过 {MAX_NUMBER_DIGITS} 位）")
 
 
-def _parse_json(text: str, name: str) -> Any:
+def _parse_json(text: str, name: str, first_line: int = 1) -> Any:
     try:
         return json.loads(text, parse_float=Decimal, parse_int=_json_int,
                           parse_constant=_no_constant, object_pairs_hook=_json_object)
     except json.JSONDecodeError as exc:
-        raise DataFileError(
-            f"{name} 第 {exc.lineno} 行第 {exc.colno} 列：JSON 格式错误（{exc.msg}）"
-        ) from exc
+        line = exc.lineno + first_line - 1
+        raise DataFileError(f"{name} 第 {line} 行第 {exc.colno} 列：JSON 格式错误（{exc.msg}）") \
+            from exc
     except RecursionError:
         raise DataFileError(f"{name}：嵌套层级过深（上限 {MAX_DEPTH} 层）") from None
     except ValueError as exc:

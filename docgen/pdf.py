@@ -23,6 +23,17 @@ def find_libreoffice() -> str | None:
     return next((found for name in _PROGRAMS if (found := shutil.which(name))), None)
 
 
+def require_libreoffice() -> str:
+    """Return the path of ``soffice``; raise `LibreOfficeMissingError` saying how to install it."""
+    program = find_libreoffice()
+    if program is None:
+        raise LibreOfficeMissingError(
+            "生成 PDF 需要 LibreOffice，但本机未安装（Debian/Ubuntu："
+            "apt-get install libreoffice-writer-nogui fonts-noto-cjk）"
+        )
+    return program
+
+
 def docx_to_pdf(docx: bytes, timeout: float = TIMEOUT) -> bytes:
     """Return the PDF of the Word document `docx`.
 
@@ -30,12 +41,7 @@ def docx_to_pdf(docx: bytes, timeout: float = TIMEOUT) -> bytes:
     office nor keeps state between conversions. Raises `LibreOfficeMissingError` when it is
     not installed and `PdfError` when the conversion fails or takes longer than `timeout`.
     """
-    program = find_libreoffice()
-    if program is None:
-        raise LibreOfficeMissingError(
-            "生成 PDF 需要 LibreOffice，但本机未安装（Debian/Ubuntu："
-            "apt-get install libreoffice-writer-nogui fonts-noto-cjk）"
-        )
+    program = require_libreoffice()
     with tempfile.TemporaryDirectory(prefix="docgen-pdf-") as work:
         folder = Path(work)
         source = folder / "report.docx"

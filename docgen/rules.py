@@ -12,13 +12,16 @@ T3-RESULTS         error    ``/applications/results/total/<column>``
 T3-BALANCE         error    ``/applications/carried_forward/<column>``; expected 一 + 二,
                             actual （七）总计 + 四
 T4-TOTAL           error    ``/reviews/<group>/total``
+PERIOD-ORDER       error    ``/period/end``
 FORMAT-YEAR        warning  ``/format``
 PERIOD-YEAR        warning  ``/period/start``, ``/period/end``
 PUBLISHED-EARLY    warning  ``/published``
 PUBLISHED-LATE     warning  ``/published``
 T2-NEGATIVE        warning  ``/proactive/<item>/change``
 NARRATIVE          warning  ``/overview/intro``, ``/overview/sections/<i>/text``
+EMPTY-SECTION      warning  ``/overview``, ``/problems``
 CARRY-OVER         warning  ``/applications/carried_over/<column>`` (`iter_carry_over_issues`)
+PREVIOUS-YEAR      warning  ``/year`` (`iter_carry_over_issues`: last year's report is not)
 =================  =======  ==========================================================
 """
 
@@ -29,6 +32,8 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from typing import Any
 
+from docgen.formatting import format_date
+from docgen.kinds import FORMAT_VERSIONS, format_for_year
 from docgen.derive import (
     APPLICANT_COLUMNS,
     COLUMNS,
@@ -59,7 +64,7 @@ COLUMN_LABELS: Mapping[str, str] = {
 
 _RESULT_LABELS: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "disclosed": ("（一）予以公开", ()),
-    "partially_disclosed": ("（二）部分公开", ()),
+    "partially_disclosed": ("（二）部分公开（区分处理的，只计这一情形，不计其他情形）", ()),
     "withheld": (
         "（三）不予公开",
         (
@@ -116,11 +121,12 @@ def _row_labels() -> dict[tuple[str, ...], str]:
 #: The official label of each table-3 row, by its path from ``applications``.
 ROW_LABELS: Mapping[tuple[str, ...], str] = _row_labels()
 
-#: The official label of each table-4 group and outcome column.
+#: The official label of each table-4 group and outcome column. The two litigation groups sit
+#: under the table's 行政诉讼 heading, which `review_group_name` adds back for messages.
 REVIEW_LABELS: Mapping[str, str] = {
     "administrative_review": "行政复议",
-    "litigation_direct": "行政诉讼（未经复议直接起诉）",
-    "litigation_after_review": "行政诉讼（复议后起诉）",
+    "litigation_direct": "未经复议直接起诉",
+    "litigation_after_review": "复议后起诉",
     "upheld": "结果维持",
     "corrected": "结果纠正",
     "other": "其他结果",
@@ -135,6 +141,16 @@ ITEM_LABELS: Mapping[str, str] = {
     "coercion": "行政强制",
     "fees": "行政事业性收费",
 }
+
+
+def review_group_name(group: str) -> str:
+    """Return the table-4 `group` as messages name it, with its 行政诉讼 heading.
+
+    >>> review_group_name("administrative_review"), review_group_name("litigation_direct")
+    ('行政复议', '行政诉讼·未经复议直接起诉')
+    """
+    label = REVIEW_LABELS[group]
+    return f"行政诉讼·{label}" if group.startswith("litigation_") else label
 
 
 def _get(data: Any, *keys: str) -> Any:
@@ -183,10 +199,15 @@ def iter_balance_issues(report: Report) -> Iterator[Issue]:
 
     The issue sits on 四 (``/applications/carried_forward/<column>``), the balancing item;
     `expected` is 一 + 二 and `actual` is （七）总计 + 四.
+
+    （七）总计 is the sum of the result leaf rows; the supplied （七） counts only when a leaf
+    is unknown. When both are known and differ, T3-RESULTS reports that, and the balance is
+    reported only if it fails with either figure: a wrong （七） or a wrong leaf row is one
+    mistake, reported once.
     """
     applications = _get(report, "applications")
     for column in COLUMNS:
-        new, old, done, left = (
+        new, old, supplied, left = (
             count(_get(applications, *keys, column))
             for keys in (
                 ("new_received",),
@@ -195,9 +216,11 @@ def iter_balance_issues(report: Report) -> Iterator[Issue]:
                 ("carried_forward",),
             )
         )
+        by_rows = sum_results(applications, column)
+        done = supplied if by_rows is None else by_rows
         if new is None or old is None or done is None or left is None:
             continue
-        if new + old != done + left:
+        if new + old != done + left and (supplied is None or new + old != supplied + left):
             yield Issue(
                 "T3-BALANCE",
                 pointer("applications", "carried_forward", column),
@@ -220,27 +243,18 @@ def iter_review_total_issues(report: Report) -> Iterator[Issue]:
             yield Issue(
                 "T4-TOTAL",
                 pointer("reviews", group, "total"),
-                f"{REVIEW_LABELS[group]} 的“总计”应为 {expected}（{parts}），实为 {found}",
+                f"{review_group_name(group)} 的“总计”应为 {expected}（{parts}），实为 {found}",
                 expected=expected,
                 actual=found,
             )
 
 
-def expected_format(year: int) -> str:
-    """Return the format version that applies to report year `year`.
-
-    >>> expected_format(2020), expected_format(2021)
-    ('2019', '2021')
-    """
-    return "2019" if year <= 2020 else "2021"
-
-
 def iter_format_year_issues(report: Report) -> Iterator[Issue]:
     """FORMAT-YEAR: a `format` given that does not match `year` (≤ 2020 → 2019, else 2021)."""
     given, year = _get(report, "format"), count(_get(report, "year"))
-    if year is None or given not in ("2019", "2021"):
+    if year is None or given not in FORMAT_VERSIONS:
         return
-    expected = expected_format(year)
+    expected = format_for_year(year)
     if given != expected:
         yield Issue(
             "FORMAT-YEAR",
@@ -264,10 +278,6 @@ def _date(value: Any) -> date | None:
     return None
 
 
-def _cn(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 def _year(report: Report) -> int | None:
     # -- the report year, if it is one a date can have a year after --
     year = count(_get(report, "year"))
@@ -275,7 +285,17 @@ def _year(report: Report) -> int | None:
 
 
 def iter_period_issues(report: Report) -> Iterator[Issue]:
-    """PERIOD-YEAR: a `period` start or end outside the report `year`."""
+    """PERIOD-ORDER: a `period` that ends before it starts; PERIOD-YEAR: a `period` start or
+    end outside the report `year`."""
+    start, end = _date(_get(report, "period", "start")), _date(_get(report, "period", "end"))
+    if start is not None and end is not None and end < start:
+        yield Issue(
+            "PERIOD-ORDER",
+            pointer("period", "end"),
+            f"统计期限的截止日期 {format_date(end)} 早于开始日期 {format_date(start)}",
+            expected=f"≥ {start.isoformat()}",
+            actual=end.isoformat(),
+        )
     year = _year(report)
     if year is None:
         return
@@ -285,7 +305,7 @@ def iter_period_issues(report: Report) -> Iterator[Issue]:
             yield Issue(
                 "PERIOD-YEAR",
                 pointer("period", key),
-                f"统计期限的{name}日期 {_cn(day)} 不在报告年度 {year}年 之内",
+                f"统计期限的{name}日期 {format_date(day)} 不在报告年度 {year}年 之内",
                 severity="warning",
                 expected=year,
                 actual=day.isoformat(),
@@ -315,7 +335,7 @@ def iter_published_issues(report: Report) -> Iterator[Issue]:
         yield Issue(
             "PUBLISHED-EARLY",
             pointer("published"),
-            f"发布日期 {_cn(published)} 早于统计期限的结束日期 {_cn(end)}",
+            f"发布日期 {format_date(published)} 早于统计期限的结束日期 {format_date(end)}",
             severity="warning",
             expected=end.isoformat(),
             actual=published.isoformat(),
@@ -327,7 +347,7 @@ def iter_published_issues(report: Report) -> Iterator[Issue]:
         yield Issue(
             "PUBLISHED-LATE",
             pointer("published"),
-            f"发布日期 {_cn(published)} 晚于法定期限 {_cn(deadline)}（{whose}）",
+            f"发布日期 {format_date(published)} 晚于法定期限 {format_date(deadline)}（{whose}）",
             severity="warning",
             expected=deadline.isoformat(),
             actual=published.isoformat(),

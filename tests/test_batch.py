@@ -110,6 +110,20 @@ def test_json_lines_and_two_jobs(capsys: pytest.CaptureFixture[str], tmp_path: P
     assert "已生成 2 份" in stdout
 
 
+def test_json_lines_refuse_duplicate_keys_like_files(capsys: pytest.CaptureFixture[str],
+                                                     tmp_path: Path,
+                                                     county: dict[str, Any]) -> None:
+    line = dump(county).replace('"year": 2025', '"year": 2019, "year": 2025', 1)
+    assert line.count('"year"') == 2
+    lines = tmp_path / "dup.jsonl"
+    lines.write_text(line + "\n", encoding="utf-8")
+
+    code, _, err = run(capsys, "batch", str(lines), "-o", str(tmp_path / "out"), "-j", "1")
+
+    assert code == 1
+    assert "“year” 出现了两次" in err
+
+
 def test_workers_write_the_same_bytes_as_one_process(tmp_path: Path, jindong: dict[str, Any],
                                                      county: dict[str, Any]) -> None:
     reports = [("j", jindong), ("c", county), ("j2", deep(jindong)), ("c2", deep(county))]

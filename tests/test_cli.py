@@ -193,3 +193,42 @@ def test_python_m_docgen_runs() -> None:
 
     assert done.returncode == 0
     assert done.stdout.startswith("docgen ")
+
+
+@pytest.mark.parametrize(("name", "flags"), [("report.docx", ["--pdf"]), ("report.pdf", [])])
+def test_output_suffix_must_match_the_content(capsys: pytest.CaptureFixture[str],
+                                              tmp_path: Path, name: str,
+                                              flags: list[str]) -> None:
+    out = tmp_path / name
+
+    code, _, err = run(capsys, "render", str(EXAMPLES / "jindong-2019.json"), "-o", str(out),
+                       *flags)
+
+    assert code == 2 and "扩展名与内容不符" in err
+    assert not out.exists()
+
+
+def test_custom_schema_problems_are_messages(capsys: pytest.CaptureFixture[str],
+                                             tmp_path: Path) -> None:
+    data = str(EXAMPLES / "jindong-2019.json")
+    broken = tmp_path / "broken.schema.json"
+    broken.write_text("{", encoding="utf-8")
+    invalid = tmp_path / "invalid.schema.json"
+    invalid.write_text('{"properties": {"a": {"type": "nonsense"}}}', encoding="utf-8")
+
+    assert run(capsys, "check", data, "--schema", str(tmp_path / "missing.json"))[0] == 2
+    for schema in (broken, invalid):
+        code, _, err = run(capsys, "check", data, "--schema", str(schema))
+        assert code == 1 and "不是有效的 JSON Schema" in err and "Traceback" not in err
+
+
+def test_check_json_reports_an_unreadable_file_as_json(capsys: pytest.CaptureFixture[str],
+                                                       tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text("{", encoding="utf-8")
+
+    code, out, _ = run(capsys, "check", "--json", str(path))
+
+    assert code == 1
+    [issue] = json.loads(out)
+    assert issue["code"] == "DATA-FILE" and "JSON 格式错误" in issue["message"]

@@ -252,3 +252,16 @@ def test_render_raises_with_every_issue(jindong: dict[str, Any], tmp_path: Path)
     codes = {i.code for i in raised.value.issues}
     assert {"SCHEMA-TYPE", "T3-ROW", "T3-BALANCE"} <= codes
     assert not out.exists()
+
+
+@pytest.mark.parametrize("created", ["a<b&c", "", "2020-13", "2020-01-17T10:00"])
+def test_core_properties_stay_valid_for_any_date_text(created: str) -> None:
+    from lxml import etree
+
+    from docgen.fill import _core_properties
+
+    xml = etree.fromstring(_core_properties({"title": "A&B <x>", "created": created}))
+
+    texts = {element.tag.rsplit("}", 1)[1]: element.text for element in xml}
+    assert texts["title"] == "A&B <x>"
+    assert texts["created"] == texts["modified"] == "2000-01-01T00:00:00Z"
