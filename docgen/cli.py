@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from docgen.errors import DocgenError, InvalidReportError, Issue, TemplateProblemError
+from docgen.kinds import FORMAT_VERSIONS
 
 if TYPE_CHECKING:
     from docgen.kinds import ReportKind
@@ -115,7 +116,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _add_kind_options(parser: argparse.ArgumentParser, *, template: bool = True) -> None:
-    parser.add_argument("--format", choices=["2019", "2021"],
+    parser.add_argument("--format", choices=FORMAT_VERSIONS,
                         help="格式版本（默认按 format 字段或年度推断）")
     if template:
         parser.add_argument("--template", metavar="T.docx", help="使用自己的 Word 模板")
@@ -153,25 +154,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     init = commands.add_parser("init", help="生成待填写的数据文件（全部字段）")
     init.add_argument("--year", type=int, required=True, help="报告年度")
-    init.add_argument("--format", choices=["2019", "2021"], help="格式版本（默认按年度）")
+    init.add_argument("--format", choices=FORMAT_VERSIONS, help="格式版本（默认按年度）")
     init.add_argument("-o", "--output", metavar="DATA.json")
     init.add_argument("--force", action="store_true", help="覆盖已有文件")
     init.set_defaults(handler=cmd_init)
 
     schema = commands.add_parser("schema", help="输出 JSON Schema")
-    schema.add_argument("--format", choices=["2019", "2021"])
+    schema.add_argument("--format", choices=FORMAT_VERSIONS)
     schema.set_defaults(handler=cmd_schema)
 
     template = commands.add_parser("template", help="模板维护工具").add_subparsers(
         dest="template_command", metavar="SUBCOMMAND", required=True)
     fields = template.add_parser("fields", help="列出模板可用的全部字段")
-    fields.add_argument("--format", choices=["2019", "2021"])
+    fields.add_argument("--format", choices=FORMAT_VERSIONS)
     fields.add_argument("--schema", metavar="S.json", help="自定义报告类型的 JSON Schema")
     fields.add_argument("--json", action="store_true", help="以 JSON 输出")
     fields.set_defaults(handler=_lazy("docgen.templates", "cmd_template_fields"))
     tcheck = template.add_parser("check", help="检查模板，列出全部问题及其位置")
     tcheck.add_argument("template", metavar="TEMPLATE.docx")
-    tcheck.add_argument("--format", choices=["2019", "2021"])
+    tcheck.add_argument("--format", choices=FORMAT_VERSIONS)
     tcheck.add_argument("--schema", metavar="S.json", help="自定义报告类型的 JSON Schema")
     tcheck.add_argument("--json", action="store_true", help="以 JSON 数组输出")
     tcheck.add_argument("--annotate", metavar="OUT.docx", help="输出一份以批注标出问题的模板副本")

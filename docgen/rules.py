@@ -32,8 +32,6 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from typing import Any
 
-from docgen.formatting import format_date
-from docgen.kinds import FORMAT_VERSIONS, format_for_year
 from docgen.derive import (
     APPLICANT_COLUMNS,
     COLUMNS,
@@ -47,6 +45,8 @@ from docgen.derive import (
     sum_results,
 )
 from docgen.errors import Issue, pointer
+from docgen.formatting import format_date
+from docgen.kinds import FORMAT_VERSIONS, format_for_year
 
 Report = Mapping[str, Any]
 Rule = Callable[[Report], Iterator[Issue]]
@@ -383,12 +383,21 @@ def iter_negative_item_issues(report: Report) -> Iterator[Issue]:
 
 
 _GAP = r"[^\d。；;，,、！!？?\n复诉]"  # -- no figure, no clause break, no 复议/诉讼 in between --
+#: What ends a clause: a figure after it is no longer about what came before.
+_CLAUSE_BREAK = re.compile(r"[，,。；;！!？?\n]")
+#: Words that make the rest of their clause about last year (or a comparison with it).
+_LAST_YEAR = ("上年", "去年", "同比", "较上年")
 
 #: Figures the narrative states, each a pattern with the figure as group 1 and what the
 #: tables say of it (one or more acceptable values).
 _FIGURES: tuple[tuple[re.Pattern[str], str, Callable[[Report], list[int | None]]], ...] = (
     (
-        re.compile(rf"(?:收到|新收){_GAP}{{0,20}}?申请{_GAP}{{0,10}}?(\d{{1,12}})\s*件"),
+        # -- the figure right after 申请 (收到…申请18件, 收到依申请公开信息0件), not a share
+        # -- of it further on (申请中有3件为上年结转) --
+        re.compile(
+            rf"(?:收到|新收){_GAP}{{0,20}}?申请(?:公开信息)?\s*(?:共计|共|合计|总计)?\s*"
+            r"(\d{1,12})\s*件"
+        ),
         "表3 一、本年新收政府信息公开申请数量（或加上 二、上年结转）的“总计”",
         lambda r: [
             count(_get(r, "applications", "new_received", "total")),
@@ -439,11 +448,20 @@ def _iter_texts(report: Report) -> Iterator[tuple[str, str]]:
                 yield pointer("overview", "sections", index, "text"), text
 
 
+def _about_last_year(text: str, start: int) -> bool:
+    # -- whether the clause holding text[start] says 上年/去年/同比 before it --
+    clause_start = 0
+    for clause_break in _CLAUSE_BREAK.finditer(text, 0, start):
+        clause_start = clause_break.end()
+    return any(word in text[clause_start:start] for word in _LAST_YEAR)
+
+
 def iter_narrative_issues(report: Report) -> Iterator[Issue]:
     """NARRATIVE: a figure stated in the overview (收到申请N件, 予以公开N件, …) contradicts a table.
 
     Only a few unambiguous phrasings are read; a figure is compared only when the tables
-    hold the matching total, and silence is never a warning.
+    hold the matching total, and silence is never a warning. A figure whose clause speaks of
+    last year before it (上年, 去年, 同比, 较上年) is not this year's, and is skipped.
     """
     for path, text in _iter_texts(report):
         for pattern, where, table_values in _FIGURES:
@@ -452,7 +470,7 @@ def iter_narrative_issues(report: Report) -> Iterator[Issue]:
                 continue
             for match in pattern.finditer(text):
                 stated = int(match.group(1))
-                if stated not in known:
+                if stated not in known and not _about_last_year(text, match.start()):
                     yield Issue(
                         "NARRATIVE",
                         path,
@@ -464,11 +482,68 @@ def iter_narrative_issues(report: Report) -> Iterator[Issue]:
                     )
 
 
+def _has_text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def iter_empty_section_issues(report: Report) -> Iterator[Issue]:
+    """EMPTY-SECTION: 一、总体情况 or 五、存在的主要问题及改进情况 would have nothing under it.
+
+    一 is empty with no 综述 and no 分项情况 with 正文; 五 with no 存在的主要问题, no 改进情况
+    and no 分项内容. A missing or malformed section is the schema's business.
+    """
+    overview = _get(report, "overview")
+    if isinstance(overview, Mapping):
+        sections = overview.get("sections")
+        texts = sections if isinstance(sections, list) else []
+        if not _has_text(overview.get("intro")) and not any(
+            _has_text(_get(section, "text")) for section in texts
+        ):
+            yield Issue(
+                "EMPTY-SECTION",
+                pointer("overview"),
+                "“一、总体情况”没有内容：综述和各小节正文都是空的，标题下将是一片空白",
+                severity="warning",
+            )
+    problems = _get(report, "problems")
+    if isinstance(problems, Mapping):
+        sections = problems.get("sections")
+        if (
+            not _has_text(problems.get("problems"))
+            and not _has_text(problems.get("improvements"))
+            and not (isinstance(sections, list) and sections)
+        ):
+            yield Issue(
+                "EMPTY-SECTION",
+                pointer("problems"),
+                "“五、存在的主要问题及改进情况”没有内容：存在的主要问题、改进情况和分项内容"
+                "都是空的，标题下将是一片空白",
+                severity="warning",
+            )
+
+
+def _plain_int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def iter_carry_over_issues(report: Report, previous: Report) -> Iterator[Issue]:
     """CARRY-OVER: this year's 二、上年结转 differs from `previous` year's 四、结转下年度.
 
-    Both reports are derived first, so either may omit its totals.
+    Both reports are derived first, so either may omit its totals. PREVIOUS-YEAR instead,
+    and no comparison, when `previous` is a report of another year than the one before.
     """
+    report_year = _plain_int(_get(report, "year"))
+    previous_year = _plain_int(_get(previous, "year"))
+    if report_year is not None and previous_year is not None and previous_year != report_year - 1:
+        yield Issue(
+            "PREVIOUS-YEAR",
+            pointer("year"),
+            f"上一年度报告应为 {report_year - 1} 年度，实为 {previous_year} 年度",
+            severity="warning",
+            expected=report_year - 1,
+            actual=previous_year,
+        )
+        return
     this_year = _get(derive_totals(report), "applications", "carried_over")
     last_year = _get(derive_totals(previous), "applications", "carried_forward")
     year = count(_get(previous, "year"))
@@ -498,4 +573,5 @@ GOV_INFO_ANNUAL_RULES: tuple[Rule, ...] = (
     iter_published_issues,
     iter_negative_item_issues,
     iter_narrative_issues,
+    iter_empty_section_issues,
 )

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from docgen import formatting, kinds, rules
 from docgen.derive import (
     APPLICANT_COLUMNS,
     COLUMNS,
@@ -24,10 +25,14 @@ from docgen.derive import (
 )
 from docgen.errors import Issue
 from docgen.rules import (
+    COLUMN_LABELS,
     GOV_INFO_ANNUAL_RULES,
+    ITEM_LABELS,
+    REVIEW_LABELS,
     ROW_LABELS,
     iter_balance_issues,
     iter_carry_over_issues,
+    iter_empty_section_issues,
     iter_format_year_issues,
     iter_narrative_issues,
     iter_negative_item_issues,
@@ -85,7 +90,7 @@ def zero_report(version: str = "2021") -> dict[str, Any]:
         "agency": "某某市某某局",
         "year": year,
         "published": f"{year + 1}-01-20",
-        "overview": {"sections": []},
+        "overview": {"intro": "本年度政府信息公开工作有序开展。", "sections": []},
         "proactive": proactive,
         "applications": {
             "new_received": zero_row(),
@@ -97,7 +102,7 @@ def zero_report(version: str = "2021") -> dict[str, Any]:
             group: {"upheld": 0, "corrected": 0, "other": 0, "pending": 0}
             for group in REVIEW_GROUPS
         },
-        "problems": {},
+        "problems": {"problems": "信息公开的及时性有待提高。"},
     }
 
 
@@ -324,6 +329,54 @@ def test_balance(version: str) -> None:
     assert list(iter_balance_issues(derive_totals(report))) == []
 
 
+def test_wrong_results_total_is_reported_once() -> None:
+    # -- one wrong （七）总计 figure: T3-RESULTS (and T3-ROW), never a T3-BALANCE on a right cell --
+    report = set_row(consistent_2021(), "results.total", (10, 4, 2, 0, 2, 1, 18))
+    assert codes(all_issues(report)) == [
+        ("T3-ROW", "/applications/results/total/total"),
+        ("T3-RESULTS", "/applications/results/total/research"),
+    ]
+
+    set_row(report, "results.total", (10, 4, 2, 0, 2, 1, 19))
+    assert codes(all_issues(report)) == [
+        ("T3-RESULTS", "/applications/results/total/research"),
+        ("T3-RESULTS", "/applications/results/total/total"),
+    ]
+
+
+def test_balance_counts_the_result_rows() -> None:
+    # -- the leaves and the supplied （七） agree with each other but not with 一 + 二 --
+    report = set_row(consistent_2021(), "results.total", (10, 4, 1, 0, 2, 1, 18))
+    set_row(report, "new_received", (10, 4, 2, 0, 2, 1))
+    issues = list(iter_balance_issues(derive_totals(report)))
+    assert codes(issues) == [
+        ("T3-BALANCE", "/applications/carried_forward/research"),
+        ("T3-BALANCE", "/applications/carried_forward/total"),
+    ]
+    assert [(i.expected, i.actual) for i in issues] == [(2, 1), (22, 21)]
+
+    # -- a wrong （七） and leaves that do not balance either: computed from the leaves --
+    set_row(report, "results.total", (10, 4, 5, 0, 2, 1, 22))
+    issues = list(iter_balance_issues(derive_totals(report)))
+    assert [(i.path, i.expected, i.actual) for i in issues] == [
+        ("/applications/carried_forward/research", 2, 1),
+        ("/applications/carried_forward/total", 22, 21),
+    ]
+
+
+def test_balance_falls_back_to_the_supplied_results_total() -> None:
+    report = set_row(consistent_2021(), "results.total", (10, 4, 2, 0, 2, 1, 19))
+    del report["applications"]["results"]["withheld"]  # -- the leaves are unknown --
+
+    issues = list(iter_balance_issues(derive_totals(report)))
+
+    assert codes(issues) == [
+        ("T3-BALANCE", "/applications/carried_forward/research"),
+        ("T3-BALANCE", "/applications/carried_forward/total"),
+    ]
+    assert [(i.expected, i.actual) for i in issues] == [(1, 2), (21, 22)]
+
+
 def test_consistent_2021_example_has_no_issue() -> None:
     assert all_issues(consistent_2021()) == []
 
@@ -342,7 +395,7 @@ def test_review_total(version: str) -> None:
         Issue(
             "T4-TOTAL",
             "/reviews/litigation_after_review/total",
-            "行政诉讼（复议后起诉） 的“总计”应为 4"
+            "行政诉讼·复议后起诉 的“总计”应为 4"
             "（结果维持 + 结果纠正 + 其他结果 + 尚未审结），实为 3",
             expected=4,
             actual=3,
@@ -353,12 +406,59 @@ def test_review_total(version: str) -> None:
     assert list(iter_review_total_issues(derive_totals(report))) == []
 
 
+# -- labels -------------------------------------------------------------------------------------
+
+
+def _schema(version: str) -> Any:
+    path = ROOT / "schemas" / f"gov-info-annual-{version}.schema.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_labels_are_the_schema_titles(version: str) -> None:
+    schema = _schema(version)
+    props, defs = schema["properties"], schema["$defs"]
+    table3 = props["applications"]["properties"]
+    results = table3["results"]["properties"]
+    applications = derive_totals(zero_report(version))["applications"]
+    rows = [parts for parts, _ in iter_table3_rows(applications)]
+    assert len(rows) == (23 if version == "2019" else 25)
+    for parts in rows:
+        if parts[0] != "results":
+            official = table3[parts[0]]["title"]
+        elif len(parts) == 2:
+            official = results[parts[1]]["title"]
+        else:
+            group = results[parts[1]]
+            official = f"{group['title']} {group['properties'][parts[2]]['title']}"
+        assert ROW_LABELS[parts] == official
+    for column, node in defs["applicant_row"]["properties"].items():
+        assert COLUMN_LABELS[column] == node["title"]
+    for group, node in props["reviews"]["properties"].items():
+        assert REVIEW_LABELS[group] == node["title"]
+    for part, node in defs["review_group"]["properties"].items():
+        if part != "total":
+            assert REVIEW_LABELS[part] == node["title"]
+    for item, label in ITEM_LABELS.items():
+        if version == "2019":
+            assert props["proactive"]["properties"][item]["title"] == label
+
+
+def test_rules_reuse_the_registry_and_the_formatting() -> None:
+    assert rules.FORMAT_VERSIONS is kinds.FORMAT_VERSIONS
+    assert rules.format_for_year is kinds.format_for_year
+    assert rules.format_date is formatting.format_date
+    assert not hasattr(rules, "expected_format")
+    assert not hasattr(rules, "_cn")
+
+
 # -- warnings -----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("version", VERSIONS)
 def test_carry_over(version: str) -> None:
     previous, report = zero_report(version), zero_report(version)
+    previous["year"] = report["year"] - 1
     set_row(previous, "carried_forward", (2, 0, 0, 0, 0, 0))
     set_row(previous, "new_received", (2, 0, 0, 0, 0, 0))
 
@@ -373,6 +473,63 @@ def test_carry_over(version: str) -> None:
 
     set_row(report, "carried_over", (2, 0, 0, 0, 0, 0))
     assert list(iter_carry_over_issues(report, previous)) == []
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_carry_over_from_another_year(version: str) -> None:
+    previous, report = zero_report(version), zero_report(version)
+    set_row(previous, "carried_forward", (2, 0, 0, 0, 0, 0))
+    previous["year"] = report["year"] - 2
+
+    issues = list(iter_carry_over_issues(report, previous))
+
+    year = report["year"]
+    assert issues == [
+        Issue(
+            "PREVIOUS-YEAR",
+            "/year",
+            f"上一年度报告应为 {year - 1} 年度，实为 {year - 2} 年度",
+            severity="warning",
+            expected=year - 1,
+            actual=year - 2,
+        )
+    ]
+
+    previous["year"] = year  # -- the same year is not last year either --
+    assert codes(iter_carry_over_issues(report, previous)) == [("PREVIOUS-YEAR", "/year")]
+
+    del previous["year"]  # -- a year unknown: the columns are compared --
+    assert codes(iter_carry_over_issues(report, previous)) == [
+        ("CARRY-OVER", "/applications/carried_over/natural_person"),
+        ("CARRY-OVER", "/applications/carried_over/total"),
+    ]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_period_order(version: str) -> None:
+    report = zero_report(version)
+    year = report["year"]
+    report["period"] = {"start": f"{year}-12-01", "end": f"{year}-11-30"}
+
+    issues = list(iter_period_issues(report))
+
+    assert issues == [
+        Issue(
+            "PERIOD-ORDER",
+            "/period/end",
+            f"统计期限的截止日期 {year}年11月30日 早于开始日期 {year}年12月1日",
+            expected=f"≥ {year}-12-01",
+            actual=f"{year}-11-30",
+        )
+    ]
+    assert issues[0].is_error
+    assert codes(all_issues(report)) == [("PERIOD-ORDER", "/period/end")]
+    # -- what the render would have failed on --
+    with pytest.raises(formatting.FormattingError):
+        formatting.date_range(report["period"]["start"], report["period"]["end"])
+
+    report["period"] = {"start": f"{year}-11-30", "end": f"{year}-11-30"}
+    assert list(iter_period_issues(report)) == []
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -428,6 +585,29 @@ def test_format_year(version: str) -> None:
     assert (issues[0].expected, issues[0].actual) == (version, report["format"])
 
 
+@pytest.mark.parametrize("version", VERSIONS)
+def test_empty_section(version: str) -> None:
+    report = zero_report(version)
+    report["overview"] = {"intro": " ", "sections": [{"title": "主动公开", "text": "\n"}]}
+    report["problems"] = {"problems": "", "sections": []}
+
+    issues = list(iter_empty_section_issues(report))
+
+    assert codes(issues) == [("EMPTY-SECTION", "/overview"), ("EMPTY-SECTION", "/problems")]
+    assert all(issue.severity == "warning" for issue in issues)
+    assert "一、总体情况" in issues[0].message
+    assert "五、存在的主要问题及改进情况" in issues[1].message
+    assert codes(all_issues(report)) == codes(issues)
+
+    report["overview"]["sections"].append({"title": "依申请公开", "text": "无。"})
+    report["problems"]["sections"] = [{"title": "改进措施", "text": "加强培训。"}]
+    assert list(iter_empty_section_issues(report)) == []
+
+    report["overview"] = {"intro": "概述。", "sections": []}
+    report["problems"] = {"improvements": "加强培训。"}
+    assert list(iter_empty_section_issues(report)) == []
+
+
 def test_t2_negative_2019() -> None:
     report = zero_report("2019")
     report["proactive"]["licensing"] = {"previous": 6, "change": -8, "decisions": 0}
@@ -469,6 +649,12 @@ def test_t2_negative_ignores_2021() -> None:
         ("行政诉讼2件。", [(1, 2)]),
         ("行政复议、行政诉讼共4件。", []),
         ("收到申请后15个工作日内答复。", []),
+        ("较上年收到申请10件有所增加。", []),
+        ("本年度收到的申请中有3件为上年结转。", []),
+        ("去年收到申请10件，同比增长。", []),
+        ("上年结转3件，全年收到申请20件。", [(18, 20)]),
+        ("全年收到申请共20件。", [(18, 20)]),
+        ("全年新收政府信息公开申请合计18件。", []),
     ],
 )
 def test_narrative(version: str, text: str, expected: list[tuple[int, int]]) -> None:
