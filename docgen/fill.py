@@ -40,8 +40,10 @@ MAX_TEMPLATE_ENTRIES = 2000
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200
 
-_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-_HEADER_FOOTER = re.compile(r"^word/(header|footer)\d*\.xml$")
+#: The WordprocessingML namespace.
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+#: The parts that hold headers and footers; they are rendered like the body.
+HEADER_FOOTER = re.compile(r"^word/(header|footer)\d*\.xml$")
 _CORE = "docProps/core.xml"
 _XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _TAG = re.compile(r"<[^>]+>")
@@ -115,7 +117,7 @@ class CompiledTemplate:
         body_source = docx_template.patch_xml(docx_template.get_xml())
         self._body = self._compile("word/document.xml", body_source)
         self._parts = tuple(self._compile(n, self._part_source(n)) for n in self._entries
-                            if _HEADER_FOOTER.match(n))
+                            if HEADER_FOOTER.match(n))
         # -- the document around the body, as bytes, and whether the body may be spliced in
         # as rendered: no image ids to renumber, and tables docxtpl's fix_tables leaves alone --
         marker = etree.Comment("docgen-body")
@@ -132,7 +134,7 @@ class CompiledTemplate:
 
     def _part_source(self, name: str) -> str:
         with zipfile.ZipFile(io.BytesIO(self._raw)) as archive:
-            root = etree.fromstring(archive.read(name), _SAFE_PARSER)
+            root = etree.fromstring(archive.read(name), SAFE_PARSER)
         return str(self._docx_template.patch_xml(etree.tostring(root, encoding="unicode")))
 
     def _compile(self, name: str, patched: str) -> _Part:
@@ -183,7 +185,8 @@ class CompiledTemplate:
 
 
 
-_SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+#: Parses a template's XML without expanding entities or fetching anything (no XXE).
+SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
 def _well_formed(data: bytes) -> bool:
@@ -205,7 +208,7 @@ def _tables_are_static(docx_template: Any, source: str) -> bool:
     """
     parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True)
     tree = etree.fromstring(source, parser)
-    for table in tree.iter(f"{{{_W}}}tbl"):
+    for table in tree.iter(f"{{{W_NS}}}tbl"):
         text = "".join(table.itertext())
         if "{%" in text or re.search(r"{{[^}]*\bsafe\b", text):
             return False

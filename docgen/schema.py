@@ -6,7 +6,7 @@ import copy
 import difflib
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from decimal import Decimal
 from functools import lru_cache
@@ -117,28 +117,47 @@ def resolve_node(schema: Schema, node: Any) -> dict[str, Any]:
     return dict(node) if isinstance(node, Mapping) else {}
 
 
-def _branches(schema: Schema, node: dict[str, Any]) -> list[dict[str, Any]]:
+def branches(schema: Schema, node: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Return the alternatives (``anyOf``, ``oneOf``) of a schema node, each resolved."""
     return [resolve_node(schema, b) for key in ("anyOf", "oneOf") for b in node.get(key, [])]
 
 
-def _child(schema: Schema, node: dict[str, Any], part: str) -> dict[str, Any] | None:
-    """Return the sub-schema of `node` for the key or index `part`."""
+def _is_item(node: Mapping[str, Any], part: str) -> bool:
+    return "items" in node and (part.isdigit() or part == "[]")
+
+
+def _child(schema: Schema, node: Mapping[str, Any], part: str) -> dict[str, Any] | None:
+    """Return the sub-schema of `node` for the key, index or ``[]`` (any item) `part`."""
     props = node.get("properties")
     if isinstance(props, Mapping) and part in props:
         return resolve_node(schema, props[part])
-    if "items" in node and part.isdigit():
+    if _is_item(node, part):
         return resolve_node(schema, node["items"])
-    for branch in _branches(schema, node):
+    for branch in branches(schema, node):
         found = _child(schema, branch, part)
         if found is not None:
             return found
     return None
 
 
-def labels_for(schema: Schema, path: str) -> tuple[str, ...]:
+def node_at(schema: Schema, parts: Iterable[str]) -> dict[str, Any] | None:
+    """Return the sub-schema at `parts`, or None where the schema has none.
+
+    A part is a property name, or an array index or ``[]`` for an array's items.
+    """
+    node: dict[str, Any] | None = resolve_node(schema, schema)
+    for part in parts:
+        if node is None:
+            break
+        node = _child(schema, node, part)
+    return node
+
+
+def labels_for(schema: Schema, path: str, *, item_labels: bool = True) -> tuple[str, ...]:
     """Return the chain of official labels (schema titles) for the JSON Pointer `path`.
 
-    Array items are named by their position (第2项).
+    Array items are named by their position (第2项) and title; with `item_labels` false an
+    item adds no label (as a template's ``sections[].title`` has none for ``[]``).
     """
     node = resolve_node(schema, schema)
     labels: list[str] = []
@@ -146,25 +165,15 @@ def labels_for(schema: Schema, path: str) -> tuple[str, ...]:
         child = _child(schema, node, part)
         if child is None:
             break
+        if _is_item(node, part) and not item_labels:
+            node = child
+            continue
         if "items" in node and part.isdigit():
             labels.append(f"第{int(part) + 1}项")
         if child.get("title") and not (labels and labels[-1] == child["title"]):
             labels.append(str(child["title"]))
         node = child
     return tuple(labels)
-
-
-def property_names(schema: Schema, path: str) -> list[str]:
-    """Return the property names the schema allows at the object at `path`."""
-    node: dict[str, Any] | None = resolve_node(schema, schema)
-    for part in split_pointer(path):
-        node = _child(schema, node, part) if node is not None else None
-    if node is None:
-        return []
-    names = list(node.get("properties", {}))
-    for branch in _branches(schema, node):
-        names += [n for n in branch.get("properties", {}) if n not in names]
-    return names
 
 
 def with_labels(schema: Schema, issue: Issue) -> Issue:
@@ -204,9 +213,9 @@ def _show(value: Any) -> str:
 
 def _describe(schema: Schema, node: dict[str, Any]) -> str:
     """Say in Chinese what a schema node accepts (for type and union errors)."""
-    branches = _branches(schema, node)
-    if branches:
-        return "、".join(dict.fromkeys(_describe(schema, b) for b in branches))
+    alternatives = branches(schema, node)
+    if alternatives:
+        return "、".join(dict.fromkeys(_describe(schema, b) for b in alternatives))
     if "enum" in node:
         return "“" + "”或“".join(str(v) for v in node["enum"]) + "”"
     types = node.get("type", "object" if "properties" in node else "")
@@ -329,7 +338,7 @@ def _fill(schema: Schema, node: dict[str, Any], data: Any) -> Any:
     if isinstance(data, Mapping):
         props = node.get("properties")
         if not isinstance(props, Mapping):
-            branch = next((b for b in _branches(schema, node)
+            branch = next((b for b in branches(schema, node)
                            if isinstance(b.get("properties"), Mapping)), None)
             return _fill(schema, branch, data) if branch is not None else dict(data)
         filled = dict(data)

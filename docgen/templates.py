@@ -24,7 +24,7 @@ import sys
 import threading
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -32,10 +32,30 @@ from typing import Any
 from lxml import etree
 
 from docgen import fill
-from docgen.errors import SEVERITY_LABELS, Issue, Severity, TemplateProblemError, UsageError
+from docgen.errors import (
+    SEVERITY_LABELS,
+    Issue,
+    Severity,
+    TemplateProblemError,
+    UsageError,
+    pointer,
+)
 from docgen.formatting import FILTERS
-from docgen.kinds import DEFAULT_FORMAT, FORMAT_VERSIONS, GOV_INFO_ANNUAL, ReportKind, get_kind
-from docgen.schema import check_schema_file, load_schema, resolve_node
+from docgen.kinds import (
+    DEFAULT_FORMAT,
+    FORMAT_VERSIONS,
+    GOV_INFO_ANNUAL,
+    ReportKind,
+    custom_kind,
+    get_kind,
+)
+from docgen.schema import (
+    branches,
+    labels_for,
+    load_schema,
+    node_at,
+    resolve_node,
+)
 
 __all__ = [
     "CODES",
@@ -60,13 +80,11 @@ CODES: Mapping[str, Severity] = {
     "TEMPLATE-LITERAL": "warning",  # a figure typed in a table cell where a field belongs
 }
 
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_W = f"{{{fill.W_NS}}}"
 _R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 _RELATIONSHIP = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 _BODY = "word/document.xml"
-_HEADER_FOOTER = re.compile(r"^word/(header|footer)\d*\.xml$")
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 Path_ = tuple[str, ...]
 """A place in the schema: property names, with ``[]`` standing for any item of an array."""
@@ -135,18 +153,19 @@ class Field:
         return " › ".join(self.labels)
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the field as the JSON object of ``docgen template fields --json``."""
-        return {
-            "path": self.path,
-            "labels": list(self.labels),
-            "label": self.label,
-            "type": self.type,
-            "type_label": TYPE_LABELS.get(self.type, self.type),
-            "filters": list(self.filters),
-            "usage": list(self.usage),
-            "required": self.required,
-            "description": self.description,
-        }
+        """Return the field as the JSON object of ``docgen template fields --json``.
+
+        Its attributes (tuples as lists), with ``label`` after ``labels`` and ``type_label``
+        after ``type``.
+        """
+        found: dict[str, Any] = {}
+        for key, value in asdict(self).items():
+            found[key] = list(value) if isinstance(value, tuple) else value
+            if key == "labels":
+                found["label"] = self.label
+            elif key == "type":
+                found["type_label"] = TYPE_LABELS.get(self.type, self.type)
+        return found
 
 
 def field_reference(kind: ReportKind) -> list[Field]:
@@ -166,7 +185,7 @@ def field_reference(kind: ReportKind) -> list[Field]:
         kind_name = _field_type(schema, entry.raw, entry.path)
         found.append(Field(
             path=_dotted(entry.path),
-            labels=entry.labels,
+            labels=_labels(schema, entry.path),
             type=kind_name,
             filters=TYPE_FILTERS.get(kind_name, ()),
             usage=_usage(entry.path, kind_name, _node_is_nullable(schema, entry.node),
@@ -251,7 +270,6 @@ class _Entry:
     path: Path_
     raw: Any
     node: dict[str, Any]
-    labels: tuple[str, ...]
     required: bool
     leaf: bool
 
@@ -277,18 +295,13 @@ def _refs(schema: Mapping[str, Any], node: Any) -> list[str]:
     return names
 
 
-def _branches(schema: Mapping[str, Any], node: Mapping[str, Any]) -> list[dict[str, Any]]:
-    return [resolve_node(schema, b) for key in ("anyOf", "oneOf", "allOf")
-            for b in _as_list(node.get(key))]
-
-
 def _props(schema: Mapping[str, Any], node: Mapping[str, Any]) -> dict[str, Any]:
     """The property schemas of an object node, its union branches included."""
     found: dict[str, Any] = {}
     own = node.get("properties")
     if isinstance(own, Mapping):
         found.update(own)
-    for branch in _branches(schema, node):
+    for branch in branches(schema, node):
         for key, value in _props(schema, branch).items():
             found.setdefault(key, value)
     return found
@@ -297,7 +310,7 @@ def _props(schema: Mapping[str, Any], node: Mapping[str, Any]) -> dict[str, Any]
 def _items(schema: Mapping[str, Any], node: Mapping[str, Any]) -> Any:
     if "items" in node and isinstance(node["items"], Mapping):
         return node["items"]
-    for branch in _branches(schema, node):
+    for branch in branches(schema, node):
         found = _items(schema, branch)
         if found is not None:
             return found
@@ -313,7 +326,7 @@ def _types(schema: Mapping[str, Any], node: Mapping[str, Any]) -> set[str]:
     for key in ("enum", "const"):
         if key in node:
             types |= {_json_type(v) for v in _as_list(node[key])}
-    for branch in _branches(schema, node):
+    for branch in branches(schema, node):
         types |= _types(schema, branch)
     return types
 
@@ -336,30 +349,16 @@ def _is_array(schema: Mapping[str, Any], node: Mapping[str, Any] | None) -> bool
 
 def _is_open(node: Mapping[str, Any]) -> bool:
     """Whether an object node accepts names it does not declare (a map)."""
-    extra = node.get("additionalProperties")
-    return isinstance(extra, Mapping) or "patternProperties" in node
+    return isinstance(node.get("additionalProperties"), Mapping)
 
 
 def _node_is_nullable(schema: Mapping[str, Any], node: Mapping[str, Any]) -> bool:
     return "null" in _types(schema, node) or node.get("default", 0) is None
 
 
-def _node_at(schema: Mapping[str, Any], path: Path_) -> dict[str, Any] | None:
-    node: dict[str, Any] = resolve_node(schema, schema)
-    for part in path:
-        raw = _items(schema, node) if part == "[]" else _props(schema, node).get(part)
-        if raw is None:
-            return None
-        node = resolve_node(schema, raw)
-    return node
-
-
 def _is_leaf(schema: Mapping[str, Any], node: Mapping[str, Any]) -> bool:
     """A node shown as one value: no own properties (a union such as a table cell is one)."""
     if isinstance(node.get("properties"), Mapping) and node["properties"]:
-        return False
-    if any(isinstance(b.get("properties"), Mapping) and b["properties"]
-           for b in _branches(schema, node) if "allOf" in node):
         return False
     items = _items(schema, node)
     return not (items is not None and not _is_leaf(schema, resolve_node(schema, items)))
@@ -372,53 +371,26 @@ def _children(schema: Mapping[str, Any], node: Mapping[str, Any]) -> list[tuple[
     items = _items(schema, node)
     if items is not None and not isinstance(node.get("properties"), Mapping):
         return [("[]", items)]
-    props = dict(node.get("properties") or {})
-    if "allOf" in node:
-        for branch in _branches(schema, node):
-            for key, value in (branch.get("properties") or {}).items():
-                props.setdefault(key, value)
-    return list(props.items())
+    return list((node.get("properties") or {}).items())
 
 
-def _required(schema: Mapping[str, Any], node: Mapping[str, Any]) -> set[str]:
-    names = set(_as_list(node.get("required")))
-    for branch in _branches(schema, node):
-        if "allOf" in node:
-            names |= set(_as_list(branch.get("required")))
-    return names
-
-
-def _schema_entries(schema: Mapping[str, Any]) -> Iterator[_Entry]:
-    """Every node below the root, depth first in schema order."""
-
-    def visit(node: dict[str, Any], path: Path_, labels: tuple[str, ...]) -> Iterator[_Entry]:
-        required = _required(schema, node)
-        for key, raw in _children(schema, node):
-            child = resolve_node(schema, raw)
-            title = child.get("title") if key != "[]" else None
-            chain = (*labels, str(title)) if title and (not labels or labels[-1] != title) \
-                else labels
-            leaf = _is_leaf(schema, child)
-            yield _Entry((*path, key), raw, child, chain, key in required or key == "[]", leaf)
-            if not leaf:
-                yield from visit(child, (*path, key), chain)
-
-    yield from visit(resolve_node(schema, schema), (), ())
+def _schema_entries(schema: Mapping[str, Any], node: dict[str, Any] | None = None,
+                    path: Path_ = ()) -> Iterator[_Entry]:
+    """Every node below `node` (at `path`; the root by default), depth first in schema order."""
+    if node is None:
+        node = resolve_node(schema, schema)
+    required = set(_as_list(node.get("required")))
+    for key, raw in _children(schema, node):
+        child = resolve_node(schema, raw)
+        leaf = _is_leaf(schema, child)
+        yield _Entry((*path, key), raw, child, key in required or key == "[]", leaf)
+        if not leaf:
+            yield from _schema_entries(schema, child, (*path, key))
 
 
 def _labels(schema: Mapping[str, Any], path: Path_) -> tuple[str, ...]:
     """The chain of titles down to `path` (list items add no label of their own)."""
-    labels: list[str] = []
-    for depth in range(1, len(path) + 1):
-        if path[depth - 1] == "[]":
-            continue
-        node = _node_at(schema, path[:depth])
-        if node is None:
-            break
-        title = node.get("title")
-        if title and (not labels or labels[-1] != title):
-            labels.append(str(title))
-    return tuple(labels)
+    return labels_for(schema, pointer(*path), item_labels=False)
 
 
 def _field_type(schema: Mapping[str, Any], raw: Any, path: Path_) -> str:
@@ -623,7 +595,7 @@ def _part_areas(document: Any, relations: bytes | None) -> dict[str, str]:
     """Name each header and footer part as Word does: 页眉, 首页页脚, 第2节 偶数页页眉…"""
     targets: dict[str, str] = {}
     if relations:
-        root = etree.fromstring(relations, _PARSER)
+        root = etree.fromstring(relations, fill.SAFE_PARSER)
         for rel in root.iter(_RELATIONSHIP):
             target = rel.get("Target", "")
             targets[rel.get("Id", "")] = "word/" + target.lstrip("/").removeprefix("word/")
@@ -1314,7 +1286,7 @@ class _Analysis:
 
     def _node(self, path: Path_) -> dict[str, Any] | None:
         if path not in self._nodes:
-            self._nodes[path] = _node_at(self.schema, path)
+            self._nodes[path] = node_at(self.schema, path)
         return self._nodes[path]
 
     def _mark(self, path: Path_, sink: Sink | None) -> None:
@@ -1650,7 +1622,7 @@ class _Analysis:
             if partly and not _is_leaf(self.schema, child):
                 self._unused(child, child_path, used, hidden, found)
                 continue
-            leaves = [e.path for e in _schema_entries_from(self.schema, child, child_path)
+            leaves = [e.path for e in _schema_entries(self.schema, child, child_path)
                       if e.leaf] or [child_path]
             found += leaves
             near = self._nearest(child_path, used)
@@ -1733,17 +1705,6 @@ def _filter_usage(name: str) -> str:
     return f"x | {name}({', '.join(shown)})" if shown else f"x | {name}"
 
 
-def _schema_entries_from(schema: Mapping[str, Any], node: dict[str, Any],
-                         path: Path_) -> Iterator[_Entry]:
-    """The entries below `node` (at `path`), as `_schema_entries` gives them for the root."""
-    for key, raw in _children(schema, node):
-        child = resolve_node(schema, raw)
-        leaf = _is_leaf(schema, child)
-        yield _Entry((*path, key), raw, child, (), False, leaf)
-        if not leaf:
-            yield from _schema_entries_from(schema, child, (*path, key))
-
-
 def _as_path(value: Any) -> Path_:
     if isinstance(value, tuple):
         return tuple(str(v) for v in value)
@@ -1781,16 +1742,16 @@ def _analyse(path: Path, kind: ReportKind) -> tuple[list[_Finding], _Analysis | 
     analysis = _Analysis(kind, schema)
     with zipfile.ZipFile(path) as archive:
         names = archive.namelist()
-        document = etree.fromstring(archive.read(_BODY), _PARSER)
+        document = etree.fromstring(archive.read(_BODY), fill.SAFE_PARSER)
         relations = archive.read("word/_rels/document.xml.rels") \
             if "word/_rels/document.xml.rels" in names else None
         areas = _part_areas(document, relations)
         analysis.check_part(_BODY, _paragraphs(document, _BODY, ""))
         for name in names:
-            if _HEADER_FOOTER.match(name):
+            if fill.HEADER_FOOTER.match(name):
                 default = ("页眉" if "header" in name else "页脚") + \
                     f"（{name.removeprefix('word/')}）"
-                root = etree.fromstring(archive.read(name), _PARSER)
+                root = etree.fromstring(archive.read(name), fill.SAFE_PARSER)
                 analysis.check_part(name, _paragraphs(root, name, areas.get(name, default)))
     analysis.finish()
     findings = analysis.findings
@@ -1897,21 +1858,10 @@ def annotate_template(path: Path, kind: ReportKind, out: Path) -> list[Issue]:
 # ============================================================================================
 
 
-def _custom_kind(schema: str, template: Path | None) -> ReportKind:
-    schema_path = Path(schema)
-    if not schema_path.is_file():
-        raise UsageError(f"找不到模式文件：{schema_path}")
-    problems = check_schema_file(schema_path)
-    if problems:
-        raise UsageError(f"模式文件 {schema_path} 不是有效的 JSON Schema：{problems[0]}")
-    return ReportKind(name=schema_path.name.removesuffix(".json").removesuffix(".schema"),
-                      schema_path=schema_path, template_path=template or Path())
-
-
 def cmd_template_fields(args: argparse.Namespace) -> int:
     """List every field a template may use: Markdown table, or JSON with --json."""
     if getattr(args, "schema", None):
-        kind = _custom_kind(args.schema, None)
+        kind = custom_kind(args.schema, None)
     else:
         kind = get_kind(getattr(args, "format", None) or DEFAULT_FORMAT)
     fields = field_reference(kind)
@@ -1931,7 +1881,7 @@ def cmd_template_check(args: argparse.Namespace) -> int:
         raise UsageError(f"找不到模板文件：{template}")
     note = ""
     if getattr(args, "schema", None):
-        kind = _custom_kind(args.schema, template)
+        kind = custom_kind(args.schema, template)
         issues = check_template(template, kind)
     elif getattr(args, "format", None):
         kind = get_kind(args.format)

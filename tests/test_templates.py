@@ -23,6 +23,7 @@ import docgen
 from docgen.cli import main
 from docgen.errors import Issue, TemplateProblemError, UsageError
 from docgen.kinds import ReportKind, get_kind
+from docgen.schema import labels_for, load_schema, node_at
 from docgen.templates import CODES, annotate_template, check_template, field_reference
 
 TEMPLATES = FIXTURES / "templates"
@@ -398,6 +399,25 @@ def test_fields_json_lists_paths_labels_types_filters(capsys: pytest.CaptureFixt
     assert fields["published"]["filters"][0] == "format_date"
     assert fields["preamble"]["filters"] == ["paragraphs"]
     assert "applications.results.other.overdue_fee.total" in fields
+
+
+def test_field_json_key_order_and_list_items_without_labels(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "template", "fields", "--json")
+
+    assert code == 0
+    fields = json.loads(out)
+    assert list(fields[0]) == ["path", "labels", "label", "type", "type_label", "filters",
+                               "usage", "required", "description"]
+    section = next(f for f in fields if f["path"] == "overview.sections[].title")
+    # -- a template's list item has no 第N项 label, unlike a located data problem's --
+    assert section["labels"] == ["一、总体情况", "分项情况", "小标题"]
+    schema = load_schema(get_kind("2021").schema_path)
+    assert labels_for(schema, "/overview/sections/1/title") == (
+        "一、总体情况", "分项情况", "第2项", "小标题")
+    assert node_at(schema, ["overview", "sections", "[]", "title"]) == \
+        node_at(schema, ["overview", "sections", "1", "title"])
+    assert node_at(schema, ["overview", "nope"]) is None
 
 
 def test_fields_text_for_each_version_and_custom_schema(
