@@ -221,7 +221,7 @@ def _describe(schema: Schema, node: dict[str, Any]) -> str:
     types = node.get("type", "object" if "properties" in node else "")
     names = [_TYPE_NAMES.get(t, t) for t in ([types] if isinstance(types, str) else types)]
     text = "或".join(names) or "规定的值"
-    if node.get("minimum") == 0 and ("integer" in names[0:1] or "整数" in names):
+    if node.get("minimum") == 0 and "整数" in names:
         text = "非负" + text
     elif node.get("minimum") == 0:
         text = "不小于 0 的" + text
@@ -369,6 +369,8 @@ _RESOLVED: dict[tuple[int, int], tuple[Schema, Any, dict[str, Any]]] = {}
 def _resolved(schema: Schema, node: Any) -> dict[str, Any]:
     found = _RESOLVED.get((id(schema), id(node)))
     if found is None or found[0] is not schema or found[1] is not node:
+        if len(_RESOLVED) > 100_000:  # -- schemas reloaded again and again: start afresh --
+            _RESOLVED.clear()
         found = (schema, node, resolve_node(schema, node))
         _RESOLVED[(id(schema), id(node))] = found
     return found[2]
