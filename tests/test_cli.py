@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from conftest import EXAMPLES, FIXTURES, deep, read_json, visible_texts
 
+import docgen
 from docgen.cli import main
 
 
@@ -232,3 +233,19 @@ def test_check_json_reports_an_unreadable_file_as_json(capsys: pytest.CaptureFix
     assert code == 1
     [issue] = json.loads(out)
     assert issue["code"] == "DATA-FILE" and "JSON 格式错误" in issue["message"]
+
+
+def test_yaml_data_renders_like_json(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                     county: dict[str, Any]) -> None:
+    yaml = pytest.importorskip("yaml")
+    text = yaml.safe_dump(json.loads(json.dumps(county, default=str)), allow_unicode=True)
+    # -- as a person writes YAML: dates and amounts unquoted --
+    text = text.replace("'2026-01-20'", "2026-01-20").replace("'26.418'", "26.418")
+    assert "amount: 26.418\n" in text and "published: 2026-01-20\n" in text
+    path = tmp_path / "report.yaml"
+    path.write_text(text, encoding="utf-8")
+
+    assert docgen.load(path) == county
+    code, _, _ = run(capsys, "render", str(path), "-o", str(tmp_path / "report.docx"))
+    assert code == 0
+    assert (tmp_path / "report.docx").read_bytes() == docgen.render(county)
