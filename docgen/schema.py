@@ -186,22 +186,31 @@ def with_labels(schema: Schema, issue: Issue) -> Issue:
 # -- checking data ---------------------------------------------------------------------------
 
 
-def _kind_of(value: Any) -> str:
+def json_type(value: Any) -> str:
+    """Return the JSON Schema type name of a (loaded) data value.
+
+    >>> json_type(3), json_type(True), json_type(None), json_type([])
+    ('integer', 'boolean', 'null', 'array')
+    """
     if value is None:
-        return "空值 null"
+        return "null"
     if isinstance(value, bool):
-        return "是/否"
+        return "boolean"
     if isinstance(value, int):
-        return "整数"
+        return "integer"
     if isinstance(value, (float, Decimal)):
-        return "小数"
+        return "number"
     if isinstance(value, str):
-        return "文字"
-    if isinstance(value, list):
-        return "列表"
-    if isinstance(value, Mapping):
-        return "对象"
-    return type(value).__name__
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
+#: How a value the data holds is named in messages (a decimal is "小数" there).
+_VALUE_NAMES = {**_TYPE_NAMES, "boolean": "是/否", "number": "小数"}
+
+
+def _kind_of(value: Any) -> str:
+    return _VALUE_NAMES[json_type(value)]
 
 
 def _show(value: Any) -> str:

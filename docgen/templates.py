@@ -51,6 +51,7 @@ from docgen.kinds import (
 )
 from docgen.schema import (
     branches,
+    json_type,
     labels_for,
     load_schema,
     node_at,
@@ -325,22 +326,10 @@ def _types(schema: Mapping[str, Any], node: Mapping[str, Any]) -> set[str]:
         types.add("array")
     for key in ("enum", "const"):
         if key in node:
-            types |= {_json_type(v) for v in _as_list(node[key])}
+            types |= {json_type(v) for v in _as_list(node[key])}
     for branch in branches(schema, node):
         types |= _types(schema, branch)
     return types
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, (float, Decimal)):
-        return "number"
-    return "string" if isinstance(value, str) else "object"
 
 
 def _is_array(schema: Mapping[str, Any], node: Mapping[str, Any] | None) -> bool:
