@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,10 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 def write(tmp_path: Path, data: dict[str, Any], name: str = "data.json") -> Path:
     path = tmp_path / name
-    path.write_text(json.dumps(data, ensure_ascii=False, default=str), encoding="utf-8")
+    # -- a Decimal is written as the number it is (its float repr is the same digits) --
+    text = json.dumps(data, ensure_ascii=False,
+                      default=lambda v: float(v) if isinstance(v, Decimal) else str(v))
+    path.write_text(text, encoding="utf-8")
     return path
 
 
@@ -249,3 +253,26 @@ def test_yaml_data_renders_like_json(capsys: pytest.CaptureFixture[str], tmp_pat
     code, _, _ = run(capsys, "render", str(path), "-o", str(tmp_path / "report.docx"))
     assert code == 0
     assert (tmp_path / "report.docx").read_bytes() == docgen.render(county)
+
+
+def test_check_previous_compares_the_carry_over(capsys: pytest.CaptureFixture[str],
+                                                tmp_path: Path,
+                                                county: dict[str, Any]) -> None:
+    last = deep(county)
+    last["year"] = 2024
+    last["published"] = "2025-01-20"
+    carried = dict(county["applications"]["carried_over"])  # -- what this year took over --
+    carried["natural_person"] += 1
+    carried.pop("total")
+    last["applications"]["carried_forward"] = carried
+    previous = write(tmp_path, last, "2024.json")
+    data = write(tmp_path, county, "2025.json")
+
+    code, out, _ = run(capsys, "check", "--json", str(data), "--previous", str(previous))
+
+    found = {(i["code"], i["path"]) for i in json.loads(out)}
+    assert code == 0
+    assert ("CARRY-OVER", "/applications/carried_over/natural_person") in found
+    assert ("CARRY-OVER", "/applications/carried_over/total") in found
+    assert not [i for i in json.loads(out) if i["path"].endswith("/commercial")]
+    assert run(capsys, "check", "--strict", str(data), "--previous", str(previous))[0] == 1
