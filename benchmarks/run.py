@@ -52,20 +52,22 @@ def _cases() -> list[tuple[Path, dict[str, Any], dict[str, str]]]:
         from docgen.api import prepare
 
         for _, name in EXAMPLES:
-            kind, context, _ = prepare(ROOT / "examples" / name)
+            prepared = prepare(ROOT / "examples" / name)
+            kind, context = prepared.kind, prepared.context
+            assert context is not None
             properties = {"title": str(context["title"]), "created": str(context["published"])}
             _CASES.append((kind.template_path, context, properties))
     return _CASES
 
 
 def _reports() -> list[dict[str, Any]]:
-    from docgen.loading import load
+    from docgen.engine.loading import load
 
     return [load(ROOT / "examples" / name) for _, name in EXAMPLES]
 
 
 def _fill() -> Any:
-    return importlib.import_module("docgen.fill")
+    return importlib.import_module("docgen.engine.fill")
 
 
 def _docxtpl_share(indices: Sequence[int], outdir: str) -> int:
@@ -201,7 +203,8 @@ def per_document(repeat: int) -> list[dict[str, Any]]:
 
         def end_to_end(r: dict[str, Any] = report, p: dict[str, str] = properties,
                        t: Path = template) -> bytes:
-            _, ctx, _ = prepare(r)
+            ctx = prepare(r).context
+            assert ctx is not None
             data: bytes = fill.compile_template(t).render(ctx, p)
             return data
 

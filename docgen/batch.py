@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from docgen.errors import DataFileError, DocgenError, Issue, UsageError
 from docgen.kinds import FORMAT_VERSIONS, ReportKind, get_kind
@@ -28,7 +27,6 @@ __all__ = [
     "BatchResult",
     "JsonLine",
     "Outcome",
-    "cmd_batch",
     "collect_inputs",
     "render_many",
     "safe_name",
@@ -58,7 +56,7 @@ class JsonLine:
 
     def load(self) -> dict[str, Any]:
         """Return the report on this line, exact decimals kept (as `docgen.load` does)."""
-        from docgen.loading import load_json_text
+        from docgen.engine.loading import load_json_text
 
         return load_json_text(self.text, str(self.path), self.line)
 
@@ -148,7 +146,7 @@ def render_many(reports: Iterable[tuple[str, Source]], outdir: str | Path, *, jo
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"输出位置 {folder} 不是文件夹")
     if pdf:
-        from docgen.pdf import require_libreoffice
+        from docgen.engine.pdf import require_libreoffice
 
         require_libreoffice()  # -- say it once, not once per report --
     work = [_Job(i, n, s) for i, (n, s) in enumerate(_unique(reports))]
@@ -227,8 +225,8 @@ def _warm(config: _Config, *, every_kind: bool) -> None:
     A broken custom template raises `TemplateProblemError` here, before any report. Shipped
     kinds are all warmed only for worker pools (a single process compiles on first use).
     """
-    from docgen.fill import compile_template
-    from docgen.schema import load_schema
+    from docgen.engine.fill import compile_template
+    from docgen.engine.schema import load_schema
 
     if isinstance(config.kind, ReportKind):
         kinds = [config.kind]
@@ -246,21 +244,20 @@ def _warm(config: _Config, *, every_kind: bool) -> None:
 
 def _render_one(config: _Config, job: _Job) -> Outcome:
     """Check, fill and write one report; every problem goes into the outcome, none escapes."""
-    from docgen.api import prepare, write_atomic, write_document
+    from docgen.api import prepare
+    from docgen.engine.files import write_atomic
     from docgen.errors import InvalidReportError, TemplateProblemError
 
     source = str(job.source) if isinstance(job.source, (Path, JsonLine)) else job.name
-    inputs = [job.source] if isinstance(job.source, Path) else []
     target = config.outdir / f"{job.name}.docx"
     try:
         data = job.source.load() if isinstance(job.source, JsonLine) else job.source
-        kind, context, issues = prepare(data, kind=config.kind)
-        written = write_document(kind, context, target, template=config.template,
-                                 inputs=inputs)
-        assert isinstance(written, Path)
+        prepared = prepare(data, kind=config.kind)
+        written = prepared.render(target, template=config.template).path
+        issues = prepared.issues
         files = [written]
         if config.pdf:
-            from docgen.pdf import docx_to_pdf
+            from docgen.engine.pdf import docx_to_pdf
 
             pdf = written.with_suffix(".pdf")
             write_atomic(pdf, docx_to_pdf(written.read_bytes()))
@@ -357,48 +354,3 @@ def _json_lines(path: Path) -> list[tuple[str, Source]]:
 
 
 # -- the command -----------------------------------------------------------------------------
-
-
-class ProgressLine:
-    """Show progress on `stream`: a redrawn bar on a terminal, one plain line per report
-    otherwise (logs and pipes)."""
-
-    WIDTH = 30
-
-    def __init__(self, stream: TextIO, *, terminal: bool | None = None) -> None:
-        self.stream = stream
-        self.terminal = stream.isatty() if terminal is None else terminal
-
-    def __call__(self, done: int, total: int, outcome: Outcome) -> None:
-        if self.terminal:
-            filled = self.WIDTH * done // total
-            bar = "#" * filled + " " * (self.WIDTH - filled)
-            end = "\n" if done == total else ""
-            self.stream.write(f"\r[{bar}] {done}/{total}{end}")
-        else:
-            state = f"已生成 {'、'.join(map(str, outcome.written))}" if outcome.ok else "失败"
-            self.stream.write(f"[{done}/{total}] {outcome.source}：{state}\n")
-        self.stream.flush()
-
-
-def cmd_batch(args: Any) -> int:
-    """``docgen batch INPUT… -o OUTDIR``: render every report, then summarise; 1 if any failed."""
-    from docgen.cli import _kind_option, print_issues
-
-    reports = collect_inputs(args.inputs)
-    if not reports:
-        raise UsageError("输入中没有找到数据文件"
-                         "（文件夹中应有 .json/.yaml/.yml 文件，或给出 .jsonl 文件）")
-    kind = _kind_option(args)
-    template = None if getattr(args, "schema", None) else getattr(args, "template", None)
-    result = render_many(reports, Path(args.output), jobs=args.jobs, pdf=args.pdf, kind=kind,
-                         template=template, progress=ProgressLine(sys.stderr))
-    failed = result.failed
-    for outcome in failed:
-        print(f"\n{outcome.source} 未生成：", file=sys.stderr)
-        print_issues(outcome.issues, stream=sys.stderr)
-    warned = sum(1 for o in result.rendered if o.issues)
-    note = f"（其中 {warned} 份有警告，可用 docgen check 查看）" if warned else ""
-    print(f"已生成 {len(result.rendered)} 份{note}，失败 {len(failed)} 份；"
-          f"输出文件夹：{args.output}")
-    return 1 if failed else 0

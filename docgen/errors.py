@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
+#: The pipeline stage that found an issue: the data's format (schema, text), a consistency rule,
+#: or the template. Only `rules` errors may be overridden (`allow_errors`).
+Stage = Literal["schema", "rules", "template"]
 
 #: How each severity is named to the people who prepare reports.
 SEVERITY_LABELS: dict[str, str] = {"error": "错误", "warning": "警告"}
@@ -35,12 +38,49 @@ def split_pointer(path: str) -> list[str]:
 
 
 @dataclass(frozen=True)
+class TemplateLocation:
+    """A place in a Word template, in the terms a Word user finds it by.
+
+    `part` is the zip entry (``word/document.xml``), `area` how Word names it (``页眉``…, empty
+    for the body), then either a body paragraph (1-based, tables not counted) or a top-level
+    table cell (table, row, visible column, all 1-based). `place` overrides the words when the
+    location is not a paragraph (a whole file, a relationship).
+    """
+
+    part: str = ""
+    area: str = ""
+    paragraph: int | None = None
+    table: int | None = None
+    row: int | None = None
+    column: int | None = None
+    place: str | None = None
+
+    def __str__(self) -> str:
+        if self.place is not None:
+            return self.place
+        prefix = f"{self.area} " if self.area else ""
+        if self.table is not None:
+            column = f" 第{self.column}列" if self.column is not None else ""
+            return f"{prefix}表{self.table} 第{self.row}行{column}"
+        if self.paragraph is not None:
+            return f"{prefix}第{self.paragraph}段"
+        return self.area or self.part
+
+    def to_dict(self) -> dict[str, Any]:
+        """The location as JSON (``docgen template check --json``)."""
+        return {"part": self.part, "area": self.area, "paragraph": self.paragraph,
+                "table": self.table, "row": self.row, "column": self.column,
+                "text": str(self)}
+
+
+@dataclass(frozen=True)
 class Issue:
     """One problem found in a report or a template, located by its path.
 
-    `path` is a JSON Pointer into the data (``/applications/results/total/commercial``) or, for
-    a template, a place in words (``表3 第12行 第4列``). `labels` is the chain of official
-    Chinese labels for `path`, filled in from the schema's titles.
+    `path` is a JSON Pointer into the data (``/applications/results/total/commercial``);
+    `labels` is the chain of official Chinese labels for it, from the schema's titles. A
+    template problem has its place in the template as `location` (and a pointer in `path` when
+    it concerns a field). `stage` says which step found it.
     """
 
     code: str
@@ -52,6 +92,8 @@ class Issue:
     actual: Any = None
     #: Extra facts for tools (e.g. the surrounding text of a template problem).
     context: str | None = field(default=None, compare=False)
+    stage: Stage = field(default="rules", compare=False)
+    location: TemplateLocation | None = None
 
     @property
     def is_error(self) -> bool:
@@ -62,6 +104,9 @@ class Issue:
     def where(self) -> str:
         """The location for people: the label chain and the path."""
         chain = " › ".join(self.labels)
+        if self.location is not None:
+            place = str(self.location)
+            return f"{place}（{chain}）" if chain else place
         if chain and self.path:
             return f"{chain}（{self.path}）"
         return chain or self.path or "（整份报告）"
@@ -69,6 +114,11 @@ class Issue:
     def sort_key(self) -> tuple[int, int]:
         """Errors before warnings, then shallow paths first; ties keep their found order."""
         return (0 if self.is_error else 1, len(self.path.split("/")))
+
+    @property
+    def overridable(self) -> bool:
+        """Whether `allow_errors` may render despite this issue (a consistency error)."""
+        return self.stage == "rules"
 
     def to_dict(self) -> dict[str, Any]:
         """Return the issue as the stable JSON object of ``docgen check --json``."""
@@ -81,6 +131,8 @@ class Issue:
             "expected": _jsonable(self.expected),
             "actual": _jsonable(self.actual),
             "context": self.context,
+            "stage": self.stage,
+            "location": None if self.location is None else self.location.to_dict(),
         }
 
     def __str__(self) -> str:

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from conftest import EXAMPLES, visible_texts
 
-from docgen.batch import JsonLine, Outcome, ProgressLine, collect_inputs, render_many, safe_name
+from docgen.batch import JsonLine, Outcome, collect_inputs, render_many, safe_name
 from docgen.cli import main
+from docgen.cli.batch import ProgressLine
 
 JINDONG_TITLE = "金东区经济商务局2019年政府信息公开工作年度报告"
 

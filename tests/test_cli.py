@@ -107,7 +107,7 @@ def test_check_json_is_a_stable_array(capsys: pytest.CaptureFixture[str]) -> Non
         ("T3-RESULTS", "/applications/results/total/total", "error"),
     ]
     assert set(issues[0]) == {"code", "severity", "path", "labels", "message", "expected",
-                              "actual", "context"}
+                              "actual", "context", "stage", "location"}
     assert issues[0]["labels"][-2:] == ["（七）总计", "科研机构"]
     assert issues[0]["expected"] == 1 and issues[0]["actual"] == 0
 

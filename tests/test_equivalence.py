@@ -18,9 +18,9 @@ from lxml import etree
 
 from docgen.api import prepare
 from docgen.kinds import get_kind
-from docgen.skeleton import annual_report_skeleton
+from docgen.kinds.gov_info_annual.skeleton import annual_report_skeleton
 
-fill = importlib.import_module("docgen.fill")
+fill = importlib.import_module("docgen.engine.fill")
 
 #: The parts docxtpl renders: the body, and every header and footer.
 RENDERED = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
@@ -54,8 +54,9 @@ def rendered_parts(docx: bytes) -> dict[str, bytes]:
 @pytest.fixture(params=list(CASES), ids=list(CASES))
 def case(request: pytest.FixtureRequest) -> tuple[Path, dict[str, Any]]:
     report, allow_errors = CASES[request.param]
-    kind, context, _ = prepare(report, allow_errors=allow_errors)
-    return kind.template_path, context
+    prepared = prepare(report)
+    assert prepared.renderable(allow_errors=allow_errors) and prepared.context is not None
+    return prepared.kind.template_path, prepared.context
 
 
 def test_compiled_output_equals_docxtpl(case: tuple[Path, dict[str, Any]]) -> None:

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from docgen import formatting
-from docgen.formatting import (
+from docgen.engine import formatting
+from docgen.engine.formatting import (
     FILTERS,
     FormattingError,
     cell,
@@ -676,7 +676,7 @@ def test_locale_is_pinned() -> None:
 
 def test_module_imports_no_rendering_or_schema_library() -> None:
     code = (
-        "import sys; sys.path.insert(0, sys.argv[1]); import docgen.formatting; "
+        "import sys; sys.path.insert(0, sys.argv[1]); import docgen.engine.formatting; "
         "print(sorted(m for m in ('docxtpl', 'jinja2', 'jsonschema', 'docx', 'cn2an') "
         "if m in sys.modules))"
     )
@@ -693,7 +693,7 @@ import json, sys
 sys.path.insert(0, sys.argv[1])
 from decimal import Decimal
 from babel.core import default_locale
-from docgen import formatting as f
+from docgen.engine import formatting as f
 print(json.dumps({
     "babel_default": str(default_locale()),
     "out": [

@@ -23,8 +23,8 @@ import pytest
 from conftest import deep, visible_texts
 
 import docgen
-from docgen import fill, loading
 from docgen.cli import main
+from docgen.engine import files, fill, loading
 from docgen.kinds import ReportKind, get_kind
 
 KIND = get_kind("2021")
@@ -549,7 +549,7 @@ def test_template_sandbox_escape_refused(capsys: pytest.CaptureFixture[str], tmp
 def test_template_refusals_through_render_template_option(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, county: dict[str, Any],
         case: str) -> None:
-    pytest.importorskip("docgen.templates")
+    pytest.importorskip("docgen.toolkit.check")
     template = tmp_path / "t.docx"
     if case == "not a zip":
         template.write_bytes(b"PK not really")
@@ -585,7 +585,7 @@ def test_failure_mid_write_leaves_old_output_and_no_temp_file(
     out = tmp_path / "report.docx"
     out.write_bytes(b"last year's good report")
     created: list[str] = []
-    real_mkstemp = docgen.api.tempfile.mkstemp
+    real_mkstemp = files.tempfile.mkstemp
 
     def mkstemp(*args: Any, **kwargs: Any) -> tuple[int, str]:
         fd, name = real_mkstemp(*args, **kwargs)
@@ -596,8 +596,8 @@ def test_failure_mid_write_leaves_old_output_and_no_temp_file(
         assert Path(created[0]).exists()  # -- the temporary file is there, partly written --
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(docgen.api.tempfile, "mkstemp", mkstemp)
-    monkeypatch.setattr(docgen.api.os, step, fail)
+    monkeypatch.setattr(files.tempfile, "mkstemp", mkstemp)
+    monkeypatch.setattr(files.os, step, fail)
 
     with pytest.raises((OSError, docgen.UsageError), match="No space left"):
         docgen.render(county, out)
@@ -616,7 +616,7 @@ def test_interrupted_write_leaves_old_output_and_no_temp_file(
     def interrupt(fd: int) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(docgen.api.os, "fsync", interrupt)
+    monkeypatch.setattr(files.os, "fsync", interrupt)
 
     code, _, _ = run(capsys, "render", str(county_file), "-o", str(out))
 
@@ -647,7 +647,7 @@ def test_output_folders_are_created(tmp_path: Path, county: dict[str, Any]) -> N
 
     written = docgen.render(county, out)
 
-    assert written == out and out.is_file()
+    assert written.path == out and out.is_file() and written.issues == ()
     assert leftovers(out.parent, [out]) == []
 
 

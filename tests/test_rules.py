@@ -13,8 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from docgen import formatting, kinds, rules
-from docgen.derive import (
+from docgen import kinds
+from docgen.engine import formatting
+from docgen.errors import Issue
+from docgen.kinds.gov_info_annual import rules
+from docgen.kinds.gov_info_annual.derive import (
     APPLICANT_COLUMNS,
     COLUMNS,
     RESULT_LAYOUT,
@@ -23,8 +26,7 @@ from docgen.derive import (
     iter_result_rows,
     iter_table3_rows,
 )
-from docgen.errors import Issue
-from docgen.rules import (
+from docgen.kinds.gov_info_annual.rules import (
     COLUMN_LABELS,
     GOV_INFO_ANNUAL_RULES,
     ITEM_LABELS,

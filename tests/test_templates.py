@@ -21,10 +21,13 @@ from docx.text.run import Run
 
 import docgen
 from docgen.cli import main
+from docgen.engine.schema import labels_for, load_schema, node_at
 from docgen.errors import Issue, TemplateProblemError, UsageError
 from docgen.kinds import ReportKind, get_kind
-from docgen.schema import labels_for, load_schema, node_at
-from docgen.templates import CODES, annotate_template, check_template, field_reference
+from docgen.toolkit.analysis import CODES
+from docgen.toolkit.annotate import annotate_template
+from docgen.toolkit.check import check_template
+from docgen.toolkit.fields import field_reference
 
 TEMPLATES = FIXTURES / "templates"
 SHIPPED = ROOT / "templates" / "docx"

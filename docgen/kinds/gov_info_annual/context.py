@@ -1,22 +1,14 @@
-"""Build the render context: every field present, standard texts filled in."""
+"""The annual report's render-context defaults: title, period, preamble, 六, signature."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from docgen import formatting
-from docgen.kinds import ReportKind
-from docgen.schema import fill_defaults, load_schema
+from docgen.engine import formatting
 
 #: The statute every preamble cites.
 STATUTE = "《中华人民共和国政府信息公开条例》"
-
-
-def build_context(kind: ReportKind, report: Mapping[str, Any]) -> dict[str, Any]:
-    """Return the context `kind`'s template renders with, from a derived, checked `report`."""
-    context: dict[str, Any] = fill_defaults(load_schema(kind.schema_path), report)
-    return kind.defaults(context) if kind.defaults is not None else context
 
 
 def gov_info_annual_defaults(report: Mapping[str, Any]) -> dict[str, Any]:

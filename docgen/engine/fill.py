@@ -29,7 +29,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
-from docgen import formatting
+from docgen.engine import formatting
 from docgen.errors import Issue, TemplateProblemError
 
 #: Fixed zip timestamp, so the same input gives the same bytes.

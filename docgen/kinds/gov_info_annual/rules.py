@@ -32,7 +32,9 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from typing import Any
 
-from docgen.derive import (
+from docgen.engine.formatting import format_date
+from docgen.errors import Issue, pointer
+from docgen.kinds.gov_info_annual.derive import (
     APPLICANT_COLUMNS,
     COLUMNS,
     RESULT_LAYOUT,
@@ -44,9 +46,7 @@ from docgen.derive import (
     sum_counts,
     sum_results,
 )
-from docgen.errors import Issue, pointer
-from docgen.formatting import format_date
-from docgen.kinds import FORMAT_VERSIONS, format_for_year
+from docgen.kinds.gov_info_annual.versions import FORMAT_VERSIONS, format_for_year
 
 Report = Mapping[str, Any]
 Rule = Callable[[Report], Iterator[Issue]]

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from docgen.kinds import format_for_year, get_kind
-from docgen.schema import load_schema, resolve_node
+from docgen.engine.schema import resolve_node
 
 
 def skeleton(schema: Mapping[str, Any], node: Mapping[str, Any] | None = None) -> Any:
@@ -38,18 +37,3 @@ def skeleton(schema: Mapping[str, Any], node: Mapping[str, Any] | None = None) -
     if kind == "null":
         return None
     return "2000-01-01" if current.get("format") == "date" else ""
-
-
-def annual_report_skeleton(year: int, fmt: str | None = None) -> dict[str, Any]:
-    """Return an annual report for `year` with every field present, valid and renderable."""
-    version = fmt or format_for_year(year)
-    data: dict[str, Any] = skeleton(load_schema(get_kind(version).schema_path))
-    published = f"{year + 1}-01-20"
-    data.update(format=version, year=year, published=published,
-                period={"start": f"{year}-01-01", "end": f"{year}-12-31"})
-    data["title"] = ""
-    data["preamble"] = ""
-    data["other_matters"] = "无。"
-    if isinstance(data.get("signature"), dict):
-        data["signature"] = {"agency": "", "date": published}
-    return data

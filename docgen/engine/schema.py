@@ -16,6 +16,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from docgen.engine.resources import data_dir
 from docgen.errors import Issue, pointer, split_pointer
 
 Schema = Mapping[str, Any]
@@ -36,8 +37,6 @@ _TYPE_NAMES = {
 
 @lru_cache(maxsize=32)
 def _load_schema_cached(path: Path, mtime_ns: int) -> tuple[dict[str, Any], Draft202012Validator]:
-    from docgen.kinds import data_dir
-
     schema = json.loads(path.read_text(encoding="utf-8"))
     if path.resolve().parent != data_dir("schemas").resolve():
         # -- a shipped schema is checked by tests/test_schema_files.py, not on every start --
@@ -306,6 +305,7 @@ def iter_schema_issues(schema_path: Path, data: Any) -> Iterator[Issue]:
             labels=labels_for(schema, path),
             expected=expected,
             actual=None if isinstance(error.instance, (Mapping, list)) else error.instance,
+            stage="schema",
         )
 
 
@@ -319,6 +319,7 @@ def iter_text_issues(data: Any, path: tuple[str | int, ...] = ()) -> Iterator[Is
                 path=pointer(*path),
                 message=(f"含有 Word 文件无法保存的控制字符 U+{ord(bad.group()):04X}"
                          f"（第 {bad.start() + 1} 个字符），请删除"),
+                stage="schema",
             )
     elif isinstance(data, Mapping):
         for key, value in data.items():

@@ -11,55 +11,24 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
+from docgen.cli.common import kind_option, print_issues
 from docgen.errors import DocgenError, InvalidReportError, Issue, TemplateProblemError
 from docgen.kinds import FORMAT_VERSIONS
-
-if TYPE_CHECKING:
-    from docgen.kinds import ReportKind
 
 Handler = Callable[[argparse.Namespace], int]
 
 
-def print_issues(issues: Sequence[Issue], *, stream: Any = None) -> None:
-    """Print `issues` one per line (with their context), then a count; to stderr by default."""
-    out = stream or sys.stderr
-    for issue in issues:
-        print(str(issue), file=out)
-        if issue.context:
-            print(f"    …{issue.context}…", file=out)
-    errors = sum(i.is_error for i in issues)
-    print(f"共 {errors} 个错误，{len(issues) - errors} 个警告。", file=out)
-
-
-def _kind_option(args: argparse.Namespace) -> ReportKind | None:
-    """The report kind named by --format, or a custom kind from --schema/--template."""
-    from docgen.kinds import custom_kind, get_kind
-
-    schema = getattr(args, "schema", None)
-    if schema is not None:
-        template = getattr(args, "template", None)
-        if template is None and args.command != "check":
-            from docgen.errors import UsageError
-
-            raise UsageError("使用 --schema 时必须同时用 --template 指定模板")
-        return custom_kind(schema, template)
-    fmt = getattr(args, "format", None)
-    return get_kind(fmt) if fmt else None
-
-
 def cmd_render(args: argparse.Namespace) -> int:
     """Render DATA to a Word document (and PDF with --pdf)."""
-    from docgen.api import prepare, write_document
+    from docgen.api import prepare
 
     data = Path(args.data)
     out = Path(args.output) if args.output else data.with_suffix(".pdf" if args.pdf else ".docx")
-    kind, context, issues = prepare(data, kind=_kind_option(args), previous=args.previous,
-                                    allow_errors=args.allow_errors)
-    if issues:
-        print_issues(issues)
-    write_document(kind, context, out, template=args.template, pdf=args.pdf, inputs=[data])
+    prepared = prepare(data, kind=kind_option(args), previous=args.previous)
+    if prepared.issues and prepared.renderable(allow_errors=args.allow_errors):
+        print_issues(prepared.issues)
+    prepared.render(out, template=args.template, pdf=args.pdf, allow_errors=args.allow_errors)
     print(f"已生成：{out}")
     return 0
 
@@ -70,12 +39,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     from docgen.errors import DataFileError
 
     try:
-        issues = check(Path(args.data), kind=_kind_option(args), previous=args.previous)
+        issues = check(Path(args.data), kind=kind_option(args), previous=args.previous)
     except DataFileError as exc:
         if not args.json:
             raise
         # -- a tool reading --json gets JSON even when the file cannot be read --
-        issues = [Issue(code="DATA-FILE", path="", message=str(exc))]
+        issues = [Issue(code="DATA-FILE", path="", message=str(exc), stage="schema")]
     if args.json:
         print(json.dumps([i.to_dict() for i in issues], ensure_ascii=False, indent=2))
     elif issues:
@@ -88,8 +57,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_init(args: argparse.Namespace) -> int:
     """Write a data file with every field present, ready to fill in."""
-    from docgen.api import write_atomic
-    from docgen.skeleton import annual_report_skeleton
+    from docgen.engine.files import write_atomic
+    from docgen.kinds.gov_info_annual.skeleton import annual_report_skeleton
 
     data = annual_report_skeleton(args.year, args.format)
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
@@ -169,14 +138,14 @@ def build_parser() -> argparse.ArgumentParser:
     fields.add_argument("--format", choices=FORMAT_VERSIONS)
     fields.add_argument("--schema", metavar="S.json", help="自定义报告类型的 JSON Schema")
     fields.add_argument("--json", action="store_true", help="以 JSON 输出")
-    fields.set_defaults(handler=_lazy("docgen.templates", "cmd_template_fields"))
+    fields.set_defaults(handler=_lazy("docgen.cli.template", "cmd_template_fields"))
     tcheck = template.add_parser("check", help="检查模板，列出全部问题及其位置")
     tcheck.add_argument("template", metavar="TEMPLATE.docx")
     tcheck.add_argument("--format", choices=FORMAT_VERSIONS)
     tcheck.add_argument("--schema", metavar="S.json", help="自定义报告类型的 JSON Schema")
     tcheck.add_argument("--json", action="store_true", help="以 JSON 数组输出")
     tcheck.add_argument("--annotate", metavar="OUT.docx", help="输出一份以批注标出问题的模板副本")
-    tcheck.set_defaults(handler=_lazy("docgen.templates", "cmd_template_check"))
+    tcheck.set_defaults(handler=_lazy("docgen.cli.template", "cmd_template_check"))
 
     batch = commands.add_parser("batch", help="批量生成报告")
     batch.add_argument("inputs", metavar="INPUT", nargs="+",
@@ -185,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--jobs", "-j", type=int, default=0, help="并行进程数（默认 CPU 核数）")
     batch.add_argument("--pdf", action="store_true", help="同时输出 PDF")
     _add_kind_options(batch)
-    batch.set_defaults(handler=_lazy("docgen.batch", "cmd_batch"))
+    batch.set_defaults(handler=_lazy("docgen.cli.batch", "cmd_batch"))
     return parser
 
 

@@ -1,0 +1,34 @@
+"""What every command shares: printing issues, the report kind from the options."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from docgen.errors import Issue, UsageError
+from docgen.kinds import ReportKind, custom_kind, get_kind
+
+
+def print_issues(issues: Sequence[Issue], *, stream: Any = None) -> None:
+    """Print `issues` one per line (with their context), then a count; to stderr by default."""
+    out = stream or sys.stderr
+    for issue in issues:
+        print(str(issue), file=out)
+        if issue.context:
+            print(f"    …{issue.context}…", file=out)
+    errors = sum(i.is_error for i in issues)
+    print(f"共 {errors} 个错误，{len(issues) - errors} 个警告。", file=out)
+
+
+def kind_option(args: argparse.Namespace) -> ReportKind | None:
+    """The report kind named by --format, or a custom kind from --schema/--template."""
+    schema = getattr(args, "schema", None)
+    if schema is not None:
+        template = getattr(args, "template", None)
+        if template is None and args.command != "check":
+            raise UsageError("使用 --schema 时必须同时用 --template 指定模板")
+        return custom_kind(schema, template)
+    fmt = getattr(args, "format", None)
+    return get_kind(fmt) if fmt else None

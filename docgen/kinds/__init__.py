@@ -1,0 +1,89 @@
+"""The registry of report kinds: the flagship's format versions, custom kinds, and the choice of
+version for a report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docgen.engine.schema import check_schema_file
+from docgen.errors import DocgenError, UnknownKindError, UsageError
+from docgen.kinds.base import Deriver, Report, ReportKind, Rule, build_context
+from docgen.kinds.gov_info_annual import kind as _gov_info_annual
+from docgen.kinds.gov_info_annual.versions import (
+    DEFAULT_FORMAT,
+    FORMAT_VERSIONS,
+    GOV_INFO_ANNUAL,
+    format_for_year,
+)
+
+__all__ = [
+    "DEFAULT_FORMAT",
+    "FORMAT_VERSIONS",
+    "GOV_INFO_ANNUAL",
+    "Deriver",
+    "Report",
+    "ReportKind",
+    "Rule",
+    "build_context",
+    "custom_kind",
+    "format_for_year",
+    "get_kind",
+    "resolve_kind",
+    "select_kind",
+]
+
+
+def get_kind(name: str) -> ReportKind:
+    """Return the registered kind `name` (``gov-info-annual-2021``, or a bare version ``2021``)."""
+    version = name.removeprefix(f"{GOV_INFO_ANNUAL}-")
+    if version not in FORMAT_VERSIONS:
+        known = [f"{GOV_INFO_ANNUAL}-{v}" for v in FORMAT_VERSIONS]
+        raise UnknownKindError(name, known)
+    return _gov_info_annual(version)
+
+
+def select_kind(report: Report) -> ReportKind:
+    """Return the annual-report version `report` is written in.
+
+    `format` decides when given; otherwise `year` does (≤ 2020 → 2019, later → 2021). An
+    unknown `format` raises `UnknownKindError` listing the known ones.
+    """
+    fmt = report.get("format")
+    if fmt is None:
+        return _gov_info_annual(format_for_year(report.get("year")))
+    if not isinstance(fmt, str) or fmt not in FORMAT_VERSIONS:
+        raise UnknownKindError(str(fmt), FORMAT_VERSIONS)
+    return _gov_info_annual(fmt)
+
+
+def resolve_kind(report: Report, kind: ReportKind | str | None) -> ReportKind:
+    """Return `kind` as a `ReportKind`: given, registered by name, or chosen from `report`.
+
+    A report whose own `format` is unknown gets the version its `year` implies, so that the
+    schema check reports the bad `format` together with every other problem.
+    """
+    if isinstance(kind, ReportKind):
+        return kind
+    if isinstance(kind, str):
+        return get_kind(kind)
+    try:
+        return select_kind(report)
+    except UnknownKindError:
+        return _gov_info_annual(format_for_year(report.get("year")))
+
+
+def custom_kind(schema: str | Path, template: str | Path | None = None) -> ReportKind:
+    """Return the kind an organisation defines with its own JSON Schema file and template.
+
+    The schema is checked now, against the 2020-12 meta-schema: a missing file raises
+    `UsageError`, an unreadable or invalid one `DocgenError` saying what is wrong.
+    """
+    schema_path = Path(schema)
+    if not schema_path.is_file():
+        raise UsageError(f"找不到模式文件：{schema_path}")
+    problems = check_schema_file(schema_path)
+    if problems:
+        raise DocgenError(f"模式文件 {schema_path} 不是有效的 JSON Schema：{problems[0]}")
+    name = schema_path.name.removesuffix(".json").removesuffix(".schema")
+    return ReportKind(name=name, schema_path=schema_path,
+                      template_path=Path(template) if template is not None else Path())
