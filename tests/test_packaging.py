@@ -8,8 +8,10 @@ import venv
 import zipfile
 from pathlib import Path
 
+import pytest
 from conftest import EXAMPLES, ROOT, visible_texts
 
+pytestmark = pytest.mark.slow
 
 def test_wheel_renders_from_a_clean_venv(tmp_path: Path) -> None:
     dist = tmp_path / "dist"

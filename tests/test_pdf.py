@@ -14,6 +14,7 @@ from conftest import EXAMPLES, ROOT
 import docgen
 from docgen.cli import main
 
+pytestmark = pytest.mark.slow
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.json"))
 
 
