@@ -61,7 +61,8 @@ class TemplateLocation:
         prefix = f"{self.area} " if self.area else ""
         if self.table is not None:
             column = f" 第{self.column}列" if self.column is not None else ""
-            return f"{prefix}表{self.table} 第{self.row}行{column}"
+            paragraph = f" 第{self.paragraph}段" if self.paragraph is not None else ""
+            return f"{prefix}表{self.table} 第{self.row}行{column}{paragraph}"
         if self.paragraph is not None:
             return f"{prefix}第{self.paragraph}段"
         return self.area or self.part

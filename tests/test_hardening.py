@@ -535,7 +535,7 @@ def test_template_sandbox_escape_refused(capsys: pytest.CaptureFixture[str], tmp
         docgen.render(county, out, kind=kind_with(template))
     assert [i.code for i in raised.value.issues] == ["TEMPLATE-SECURITY"]
     assert "unsafe" in raised.value.issues[0].message
-    assert raised.value.issues[0].path.startswith("正文 第")
+    assert str(raised.value.issues[0].location).startswith("正文 第")
 
     data = write_json(tmp_path / "data.json", county)
     code, _, err = run(capsys, "render", str(data), "--schema", str(KIND.schema_path),
@@ -769,7 +769,7 @@ def test_template_runtime_errors_are_template_problems(tmp_path: Path, county: d
     with pytest.raises(docgen.TemplateProblemError) as raised:
         docgen.render(county, out, kind=kind_with(template))
 
-    assert raised.value.issues[0].path.startswith("正文 第")
+    assert str(raised.value.issues[0].location).startswith("正文 第")
     assert leftovers(tmp_path, [template]) == []
 
 

@@ -30,7 +30,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
 from docgen.engine import formatting
-from docgen.errors import Issue, TemplateProblemError
+from docgen.errors import Issue, TemplateLocation, TemplateProblemError
 
 #: Fixed zip timestamp, so the same input gives the same bytes.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -390,7 +390,9 @@ def _core_properties(properties: Mapping[str, str]) -> bytes:
 
 
 def _problem(template: str, code: str, message: str) -> TemplateProblemError:
-    return TemplateProblemError(template, [Issue(code=code, path=template, message=message)])
+    location = TemplateLocation(place=template)
+    return TemplateProblemError(template, [Issue(code=code, path="", message=message,
+                                                 stage="template", location=location)])
 
 
 def _template_line(exc: BaseException) -> int | None:
@@ -418,4 +420,6 @@ def _located(part: str, source: str, line: int | None, exc: BaseException) -> Is
     if not isinstance(exc, (jinja2.TemplateError, SecurityError)):
         code = "TEMPLATE-ERROR"
         message = f"模板中的表达式运算出错（{type(exc).__name__}：{exc}）"
-    return Issue(code=code, path=f"{where}{paragraph}", message=message, context=text or None)
+    location = TemplateLocation(part, place=f"{where}{paragraph}")
+    return Issue(code=code, path="", message=message, context=text or None, stage="template",
+                 location=location)

@@ -11,6 +11,7 @@ from docgen.engine.formatting import FILTERS
 from docgen.engine.schema import (
     node_at,
 )
+from docgen.errors import TemplateLocation
 from docgen.toolkit.fields import (
     Path_,
     children,
@@ -57,7 +58,8 @@ class ExpressionWalk:
 
     def add(self, code: str, message: str, para: Para | None = None,
             span: tuple[int, int] | None = None, *, labels: tuple[str, ...] = (),
-            expected: Any = None, actual: Any = None, where: str | None = None,
+            expected: Any = None, actual: Any = None,
+            location: TemplateLocation | None = None, field: Path_ = (),
             quote: bool = True) -> None:
         raise NotImplementedError
 
