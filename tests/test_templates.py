@@ -21,7 +21,8 @@ from docx.text.run import Run
 
 import docgen
 from docgen.cli import main
-from docgen.engine.schema import labels_for, load_schema, node_at
+from docgen.engine.schema import load_schema
+from docgen.engine.schema_tree import labels_for, node_at
 from docgen.errors import Issue, TemplateProblemError, UsageError
 from docgen.kinds import ReportKind, get_kind
 from docgen.toolkit.analysis import CODES

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from docgen.engine.jsontypes import value_name
 from docgen.errors import DataFileError, UsageError, pointer
 
 #: Larger data files are refused: a real report is a few dozen KB; 10 MB inputs must still load.
@@ -32,16 +33,6 @@ YAML_SUFFIXES = (".yaml", ".yml")
 _INT_LIMIT = 10**MAX_NUMBER_DIGITS
 _YAML_MERGE = "tag:yaml.org,2002:merge"
 
-_TYPE_NAMES = {
-    "NoneType": "空值",
-    "list": "列表",
-    "tuple": "列表",
-    "str": "文字",
-    "int": "整数",
-    "float": "小数",
-    "Decimal": "小数",
-    "bool": "是/否",
-}
 
 
 class _LimitError(Exception):
@@ -114,7 +105,7 @@ def as_report(data: Any, name: str) -> dict[str, Any]:
     if not isinstance(data, Mapping):
         if data is None:
             raise DataFileError(f"{name}：没有报告数据（顶层应为对象 {{…}}）")
-        kind = _TYPE_NAMES.get(type(data).__name__, type(data).__name__)
+        kind = value_name(data)
         raise DataFileError(f"{name}：顶层应为对象（{{…}}），实为{kind}")
     budget = [MAX_NODES]
     try:

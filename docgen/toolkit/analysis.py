@@ -6,9 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from docgen.engine.schema import (
-    resolve_node,
-)
+from docgen.engine.schema_tree import children, is_leaf, resolve_node, schema_props
 from docgen.errors import (
     Issue,
     Severity,
@@ -19,15 +17,7 @@ from docgen.kinds import (
     ReportKind,
 )
 from docgen.toolkit.expressions import ExpressionWalk
-from docgen.toolkit.fields import (
-    Path_,
-    children,
-    dotted,
-    is_leaf,
-    schema_entries,
-    schema_labels,
-    schema_props,
-)
+from docgen.toolkit.fields import Path_, dotted, schema_entries, schema_labels
 from docgen.toolkit.model import FIGURE, Finding, Sink, as_path, suggest
 from docgen.toolkit.ooxml import Para
 from docgen.toolkit.tags import (

@@ -10,22 +10,17 @@ from jinja2 import nodes
 
 from docgen.engine import fill
 from docgen.engine.formatting import FILTERS
-from docgen.engine.schema import (
-    node_at,
-)
-from docgen.errors import TemplateLocation
-from docgen.toolkit.fields import (
-    Path_,
+from docgen.engine.schema_tree import (
     children,
-    dotted,
     is_array,
     is_leaf,
     is_open,
-    schema_entries,
-    schema_labels,
+    node_at,
     schema_props,
     schema_types,
 )
+from docgen.errors import TemplateLocation
+from docgen.toolkit.fields import Path_, dotted, schema_entries, schema_labels
 from docgen.toolkit.model import (
     DICT_ATTRS,
     FILTER_INPUTS,
