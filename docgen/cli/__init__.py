@@ -94,6 +94,7 @@ def _add_kind_options(parser: argparse.ArgumentParser, *, template: bool = True)
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``docgen`` command."""
+    # -- every command's options, in one place: long, but a list rather than logic --
     from docgen import __version__
 
     parser = argparse.ArgumentParser(

@@ -114,6 +114,7 @@ class ExpressionWalk:
             self._statement(node, scope)
 
     def _statement(self, node: Any, scope: Scope) -> None:
+        # -- one branch per kind of Jinja statement, each a few lines: long, but read as a table --
         self._at(node)
         if isinstance(node, nodes.Output):
             for child in node.nodes:
@@ -294,6 +295,7 @@ class ExpressionWalk:
 
     def _chain(self, node: Any, scope: Scope, sink: Sink | None) -> Ref | None:
         """``a.b.c`` / ``a['b']`` / ``a.0``: check every step against the schema."""
+        # -- unwinds the chain, then walks it forward: one job, kept in one piece --
         keys: list[tuple[str | int, str]] = []
         base = node
         while True:

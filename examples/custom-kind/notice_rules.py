@@ -16,8 +16,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from docgen import Issue, ReportKind
-from docgen.errors import pointer
+from docgen import Issue, ReportKind, pointer
 
 HERE = Path(__file__).resolve().parent
 
