@@ -26,6 +26,7 @@ _EXPORTS = {
     "Rendered": "docgen.api",
     "render_many": "docgen.batch",
     "Outcome": "docgen.batch",
+    "BatchResult": "docgen.batch",
     "Issue": "docgen.errors",
     "TemplateLocation": "docgen.errors",
     "pointer": "docgen.errors",
@@ -43,6 +44,7 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "BatchResult",
     "DataFileError",
     "DocgenError",
     "InvalidReportError",
@@ -69,7 +71,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from docgen.api import Prepared, Rendered, check, load, prepare, render
-    from docgen.batch import Outcome, render_many
+    from docgen.batch import BatchResult, Outcome, render_many
     from docgen.errors import (
         DataFileError,
         DocgenError,
