@@ -17,19 +17,18 @@ import zipfile
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 from xml.parsers import expat
 
 import jinja2
 from docxtpl import DocxTemplate
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
-from docgen.engine import formatting
+from docgen.engine.environment import ENVIRONMENT as ENVIRONMENT  # -- re-export --
+from docgen.engine.environment import make_environment as make_environment  # -- re-export --
+from docgen.engine.environment import template_line
 from docgen.errors import Issue, TemplateProblemError
 
 #: Fixed zip timestamp, so the same input gives the same bytes.
@@ -52,33 +51,6 @@ _TAG = re.compile(r"<[^>]+>")
 _LITERAL_BRACES = {"{_{": "{{ '{{' }}", "}_}": "{{ '}}' }}", "{_%": "{{ '{%' }}",
                    "%_}": "{{ '%}' }}"}
 _LITERAL_BRACE = re.compile("|".join(re.escape(k) for k in _LITERAL_BRACES))
-
-
-def _finalize(value: Any) -> Any:
-    # -- None prints as nothing, and a Decimal never as 1E+3 --
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return value
-
-
-def make_environment() -> SandboxedEnvironment:
-    """Return the Jinja environment every docgen template renders in.
-
-    Sandboxed, so a template cannot reach Python internals; strict, so a misspelt field fails
-    the render instead of leaving a blank in an official document; autoescaped, so ``&`` and
-    ``<`` in data cannot corrupt the document XML (docxtpl does not escape by default).
-    """
-    env = SandboxedEnvironment(
-        undefined=jinja2.StrictUndefined, autoescape=True, finalize=_finalize
-    )
-    env.filters.update(formatting.FILTERS)
-    return env
-
-
-#: The environment shared by every render (Jinja environments are safe to share).
-ENVIRONMENT = make_environment()
 
 
 @dataclass(frozen=True)
@@ -164,7 +136,7 @@ class CompiledTemplate:
             xml = part.template.render(context)
         except Exception as exc:  # -- the template's own code: 1/0, a bad filter argument --
             raise TemplateProblemError(
-                self.name, [_located(part.name, part.source, _template_line(exc), exc)]
+                self.name, [_located(part.name, part.source, template_line(exc), exc)]
             ) from exc
         return xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
 
@@ -391,17 +363,6 @@ def _core_properties(properties: Mapping[str, str]) -> bytes:
 
 def _problem(template: str, code: str, message: str) -> TemplateProblemError:
     return TemplateProblemError(template, [Issue(code=code, path=template, message=message)])
-
-
-def _template_line(exc: BaseException) -> int | None:
-    """The template source line a render error happened on, from Jinja's rewritten traceback."""
-    line = getattr(exc, "lineno", None)
-    tb: TracebackType | None = exc.__traceback__
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename == "<template>":
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    return line
 
 
 def _located(part: str, source: str, line: int | None, exc: BaseException) -> Issue:
