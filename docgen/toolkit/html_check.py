@@ -127,7 +127,7 @@ def check_html_template(path: Path, kind: ReportKind) -> list[Issue]:
     starts = [0] + [m.end() for m in re.finditer("\n", source)]
     issues = [_locate(f, paras, offsets, starts, path.name) for f in sorted(
         analysis.findings, key=lambda f: (0 if f.issue.is_error else 1, f.order))]
-    if compile_problems and not any(i.code == "TEMPLATE-SYNTAX" and i.is_error for i in issues):
+    if not any(i.is_error for i in issues):  # -- what Jinja refuses that the analysis missed --
         issues = [*compile_problems, *issues]
     if "<article" not in source:
         issues.append(Issue(code="TEMPLATE-HTML", path=path.name, stage="template",
