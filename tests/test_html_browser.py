@@ -108,8 +108,9 @@ def test_page_in_a_real_browser(browser: Any, name: str, width: int, tmp_path: P
     assert measured["pageWidth"] <= width, "the page itself scrolls sideways"
     assert measured["bodyWidth"] <= width
     tables = measured["tables"]
-    assert [t["caption"] for t in tables][1:] == [
-        "主动公开政府信息情况", "收到和处理政府信息公开申请情况", "政府信息公开行政复议、行政诉讼情况"]
+    assert [t["caption"] for t in tables][1:] == ["主动公开政府信息情况",
+                                                  "收到和处理政府信息公开申请情况",
+                                                  "政府信息公开行政复议、行政诉讼情况"]
     for table in tables:
         assert table["cellBorder"] == "1px solid rgb(0, 0, 0) 1px solid", table
         assert table["tableBorder"] == "1px solid", table
