@@ -78,6 +78,9 @@ class Prepared:
         problems. The file at `out` is complete or absent.
         """
         target = None if out is None else Path(out)
+        if target is None and fragment:
+            raise UsageError("fragment 只用于 HTML：请用 render_html(fragment=True)"
+                             "或写入 .html 文件")
         if target is not None and (is_html(target) or fragment):
             refuse_wrong_suffix(target, pdf, html=True)
             used = Path(template) if template is not None else self.kind.html_template_path
@@ -121,6 +124,8 @@ class Prepared:
 
         if template is not None:
             path = Path(template)
+            if not is_html(path):
+                raise UsageError(f"输出网页需要 HTML 模板（.html），而 {path.name} 不是")
             _check_html_template(path, self.kind)
         elif self.kind.html_template_path is not None:
             path = self.kind.html_template_path

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import re
+import shutil
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -469,3 +470,22 @@ def test_html_templates_ship_with_the_kinds() -> None:
     for version in ("2019", "2021"):
         path = get_kind(version).html_template_path
         assert path is not None and path.is_file() and path.suffix == ".html"
+
+
+def test_html_misuse_is_a_usage_error(county: dict[str, Any], tmp_path: Path) -> None:
+    docx_template = ROOT / "templates" / "docx" / "gov-info-annual-2021.docx"
+    with pytest.raises(docgen.UsageError, match="需要 HTML 模板"):
+        docgen.render(county, html=True, template=docx_template)
+    with pytest.raises(docgen.UsageError, match="扩展名与内容不符"):
+        docgen.render(county, tmp_path / "page.docx", html=True)
+    with pytest.raises(docgen.UsageError, match="fragment 只用于 HTML"):
+        docgen.prepare(county).render(None, fragment=True)  # type: ignore[call-overload]
+    with pytest.raises(docgen.UsageError, match="拒绝覆盖输入文件"):
+        docgen.render(county, tmp_path / "t.html", template=_copy_template(tmp_path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.html"]
+
+
+def _copy_template(folder: Path) -> Path:
+    target = folder / "t.html"
+    shutil.copy(HTML_TEMPLATES / "gov-info-annual-2021.html", target)
+    return target
