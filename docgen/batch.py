@@ -73,7 +73,8 @@ class Outcome:
     name: str
     #: Where the report came from, for people: a path, ``file.jsonl:3``, or the name.
     source: str
-    #: The files written (the .docx, and the .pdf with ``pdf=True``); empty on failure.
+    #: The files written (the .docx, the .pdf with ``pdf=True``, the .html with ``html=True``);
+    #: empty on failure.
     written: tuple[Path, ...] = ()
     #: Every issue: the errors that stopped it, or the warnings of a rendered report.
     issues: tuple[Issue, ...] = ()
