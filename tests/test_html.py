@@ -17,6 +17,7 @@ from conftest import EXAMPLES, FIXTURES, ROOT, W, open_docx, read_json
 from hypothesis import given
 from hypothesis import strategies as st
 from test_properties import SETTINGS, valid_reports
+from test_templates import notice_module
 
 import docgen
 from docgen.cli import main
@@ -201,8 +202,8 @@ def test_page_is_self_contained_utf8_html5(county: dict[str, Any]) -> None:
     assert page.findtext(".//title") == "泽安县市场监督管理局2025年政府信息公开工作年度报告"
     assert page.xpath("//meta/@charset") == ["utf-8"]
     assert not page.xpath("//script|//link|//img|//iframe|//object|//embed|//@src|//@href")
-    assert not re.search(r"url\(|@import|https?://(?!www\.zean)", text)  # -- the agency's site
-    # -- only as text in the preamble --
+    # -- a URL only as text: the agency's site in the preamble --
+    assert not re.search(r"url\(|@import|https?://(?!www\.zean\.example\.com/scjgj。)", text)
     assert [h.text_content() for h in page.iter("h2")] == [
         "一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
         "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况",
@@ -464,6 +465,9 @@ def test_custom_kind_with_and_without_an_html_template(tmp_path: Path,
     assert main(["render", str(custom / "meeting-notice.json"), "--schema", str(schema),
                  "--template", str(template), "-o", str(out)]) == 0
     assert "<td" in out.read_text(encoding="utf-8")
+    shipped = notice_module().notice_kind()  # -- the example's kind, rules and both templates --
+    assert docgen.render(data, kind=shipped, html=True) == docgen.render(data, kind=kind,
+                                                                         html=True)
 
 
 def test_html_templates_ship_with_the_kinds() -> None:
