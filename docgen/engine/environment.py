@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import Any
 
 import jinja2
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from docgen.engine import formatting
@@ -38,6 +39,19 @@ def make_environment() -> SandboxedEnvironment:
 
 #: The environment shared by every render (Jinja environments are safe to share).
 ENVIRONMENT = make_environment()
+
+
+#: What compiling a template with a syntax error raises (it carries ``lineno``).
+TemplateSyntaxError = jinja2.TemplateSyntaxError
+
+
+def describe_error(exc: BaseException) -> tuple[str, str]:
+    """The stable code and the message of an error raised compiling or rendering a template."""
+    if not isinstance(exc, (jinja2.TemplateError, SecurityError)):
+        return "TEMPLATE-ERROR", f"模板中的表达式运算出错（{type(exc).__name__}：{exc}）"
+    code = "TEMPLATE-SECURITY" if isinstance(exc, SecurityError) else (
+        "TEMPLATE-SYNTAX" if isinstance(exc, jinja2.TemplateSyntaxError) else "TEMPLATE-FIELD")
+    return code, str(getattr(exc, "message", None) or exc)
 
 
 def template_line(exc: BaseException) -> int | None:

@@ -23,12 +23,11 @@ from xml.parsers import expat
 
 import jinja2
 from docxtpl import DocxTemplate
-from jinja2.exceptions import SecurityError
 from lxml import etree
 
 from docgen.engine.environment import ENVIRONMENT as ENVIRONMENT  # -- re-export --
+from docgen.engine.environment import describe_error, template_line
 from docgen.engine.environment import make_environment as make_environment  # -- re-export --
-from docgen.engine.environment import template_line
 from docgen.errors import Issue, TemplateProblemError
 
 #: Fixed zip timestamp, so the same input gives the same bytes.
@@ -373,10 +372,5 @@ def _located(part: str, source: str, line: int | None, exc: BaseException) -> Is
         text = _TAG.sub("", lines[line - 1]).strip()
     where = {"word/document.xml": "正文"}.get(part, "页眉/页脚 " + part.removeprefix("word/"))
     paragraph = f" 第{line}段" if line else ""
-    code = "TEMPLATE-SECURITY" if isinstance(exc, SecurityError) else (
-        "TEMPLATE-SYNTAX" if isinstance(exc, jinja2.TemplateSyntaxError) else "TEMPLATE-FIELD")
-    message = str(getattr(exc, "message", None) or exc)
-    if not isinstance(exc, (jinja2.TemplateError, SecurityError)):
-        code = "TEMPLATE-ERROR"
-        message = f"模板中的表达式运算出错（{type(exc).__name__}：{exc}）"
+    code, message = describe_error(exc)
     return Issue(code=code, path=f"{where}{paragraph}", message=message, context=text or None)

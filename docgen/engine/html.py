@@ -12,10 +12,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import jinja2
-from jinja2.exceptions import SecurityError
-
-from docgen.engine.environment import ENVIRONMENT, template_line
+from docgen.engine.environment import (
+    ENVIRONMENT,
+    TemplateSyntaxError,
+    describe_error,
+    template_line,
+)
 from docgen.errors import Issue, TemplateProblemError
 
 #: Largest HTML template accepted (a real one is tens of KB).
@@ -36,7 +38,7 @@ class CompiledHtml:
         self.source = read_html_template(path)
         try:
             self._template = ENVIRONMENT.from_string(self.source)
-        except jinja2.TemplateSyntaxError as exc:
+        except TemplateSyntaxError as exc:
             raise TemplateProblemError(self.name, [self._located(exc.lineno, exc)]) from exc
 
     def render(self, context: Mapping[str, Any], *, fragment: bool = False) -> str:
@@ -58,12 +60,7 @@ class CompiledHtml:
     def _located(self, line: int | None, exc: BaseException) -> Issue:
         lines = self.source.splitlines()
         text = lines[line - 1].strip() if line is not None and 0 < line <= len(lines) else ""
-        code = "TEMPLATE-SECURITY" if isinstance(exc, SecurityError) else (
-            "TEMPLATE-SYNTAX" if isinstance(exc, jinja2.TemplateSyntaxError) else "TEMPLATE-FIELD")
-        message = str(getattr(exc, "message", None) or exc)
-        if not isinstance(exc, (jinja2.TemplateError, SecurityError)):
-            code = "TEMPLATE-ERROR"
-            message = f"模板中的表达式运算出错（{type(exc).__name__}：{exc}）"
+        code, message = describe_error(exc)
         where = f"第{line}行" if line else self.name
         return Issue(code=code, path=where, message=message, context=text[:80] or None,
                      stage="template")
