@@ -493,3 +493,26 @@ def _copy_template(folder: Path) -> Path:
     target = folder / "t.html"
     shutil.copy(HTML_TEMPLATES / "gov-info-annual-2021.html", target)
     return target
+
+
+def test_broken_html_templates_are_located_template_problems(tmp_path: Path,
+                                                             county: dict[str, Any]) -> None:
+    from docgen.engine.html import render_html
+
+    context = docgen.prepare(county).context
+    assert context is not None
+    template = tmp_path / "t.html"
+    template.write_text("<article>\n<p>{{ agency }}</p>\n<p>{{ 1 // 0 }}</p>\n</article>\n",
+                        encoding="utf-8")
+    with pytest.raises(docgen.TemplateProblemError) as caught:
+        render_html(template, context)
+    issue = caught.value.issues[0]
+    assert (issue.code, issue.path, issue.context) == ("TEMPLATE-ERROR", "第3行",
+                                                        "<p>{{ 1 // 0 }}</p>")
+    template.write_bytes("<article>{{ agency }}，政府信息</article>".encode("gbk"))
+    with pytest.raises(docgen.TemplateProblemError, match="不是 UTF-8") as caught:
+        render_html(template, context)
+    assert caught.value.issues[0].code == "TEMPLATE-FILE"
+    template.write_text("<p>{{ agency }}</p>\n", encoding="utf-8")
+    with pytest.raises(docgen.TemplateProblemError, match="没有 <article>"):
+        render_html(template, context, fragment=True)
