@@ -73,7 +73,8 @@ class Outcome:
     name: str
     #: Where the report came from, for people: a path, ``file.jsonl:3``, or the name.
     source: str
-    #: The files written (the .docx, and the .pdf with ``pdf=True``); empty on failure.
+    #: The files written (the .docx, the .pdf with ``pdf=True``, the .html with ``html=True``);
+    #: empty on failure.
     written: tuple[Path, ...] = ()
     #: Every issue: the errors that stopped it, or the warnings of a rendered report.
     issues: tuple[Issue, ...] = ()
@@ -118,6 +119,7 @@ class _Config:
     pdf: bool
     kind: ReportKind | str | None
     template: Path | None
+    html: bool = False
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,7 @@ class _Job:
 def render_many(reports: Iterable[tuple[str, Source]], outdir: str | Path, *, jobs: int = 0,
                 pdf: bool = False, kind: ReportKind | str | None = None,
                 template: str | Path | None = None,
-                progress: Progress | None = None) -> BatchResult:
+                progress: Progress | None = None, html: bool = False) -> BatchResult:
     """Render every report in `reports` into `outdir`; return each one's outcome.
 
     `reports` are ``(name, source)`` pairs: the output goes to ``outdir/<name>.docx`` (the
@@ -138,9 +140,11 @@ def render_many(reports: Iterable[tuple[str, Source]], outdir: str | Path, *, jo
     source is a report dict, a JSON/YAML file or a `JsonLine`. `jobs` worker processes
     render in parallel (0: one per CPU; 1: in this process). A report with problems does not
     stop the others: its outcome keeps every issue. With `pdf` a PDF is written next to each
-    .docx. `kind` and `template` apply to every report (default: chosen per report).
-    A template that cannot be used raises `TemplateProblemError`, and `pdf` without LibreOffice
-    `LibreOfficeMissingError`, before any report is rendered.
+    .docx, and with `html` the web page (``<name>.html``, the kind's HTML template). `kind`
+    and `template` apply to every report (default: chosen per report). A template that cannot
+    be used raises `TemplateProblemError`, `pdf` without LibreOffice
+    `LibreOfficeMissingError`, and `html` for a kind without an HTML template `UsageError`,
+    before any report is rendered.
     """
     folder = Path(outdir)
     if folder.exists() and not folder.is_dir():
@@ -150,13 +154,13 @@ def render_many(reports: Iterable[tuple[str, Source]], outdir: str | Path, *, jo
 
         require_libreoffice()  # -- say it once, not once per report --
     work = [_Job(i, n, s) for i, (n, s) in enumerate(_unique(reports))]
-    config = _Config(folder, pdf, kind, Path(template) if template is not None else None)
+    config = _Config(folder, pdf, kind, Path(template) if template is not None else None, html)
     result = BatchResult()
     if not work:
         return result
     folder.mkdir(parents=True, exist_ok=True)
     workers = min(_cpu_count() if jobs <= 0 else jobs, len(work))
-    _warm(config, every_kind=workers > 1)
+    _warm(config, every_kind=workers > 1 or html)
     outcomes: list[Outcome | None] = [None] * len(work)
     for done, outcome in enumerate(_run(config, work, workers), start=1):
         index, found = outcome
@@ -226,6 +230,7 @@ def _warm(config: _Config, *, every_kind: bool) -> None:
     kinds are all warmed only for worker pools (a single process compiles on first use).
     """
     from docgen.engine.fill import compile_template
+    from docgen.engine.html import compile_html
     from docgen.engine.schema import load_schema
 
     if isinstance(config.kind, ReportKind):
@@ -238,6 +243,10 @@ def _warm(config: _Config, *, every_kind: bool) -> None:
         load_schema(found.schema_path)
         if config.template is None:
             compile_template(found.template_path)
+        if config.html:
+            if found.html_template_path is None:
+                raise UsageError(f"报告类型 {found.name} 没有 HTML 模板，无法输出网页")
+            compile_html(found.html_template_path)
     if config.template is not None:
         compile_template(config.template)
 
@@ -262,6 +271,10 @@ def _render_one(config: _Config, job: _Job) -> Outcome:
             pdf = written.with_suffix(".pdf")
             write_atomic(pdf, docx_to_pdf(written.read_bytes()))
             files.append(pdf)
+        if config.html:
+            page = written.with_suffix(".html")
+            write_atomic(page, prepared.render_html().encode("utf-8"))
+            files.append(page)
         return Outcome(job.name, source, tuple(files), tuple(issues))
     except (InvalidReportError, TemplateProblemError) as exc:
         return Outcome(job.name, source, (), exc.issues)

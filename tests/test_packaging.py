@@ -24,6 +24,8 @@ def test_wheel_renders_from_a_clean_venv(tmp_path: Path) -> None:
             "docgen/_data/schemas/gov-info-annual-2021.schema.json",
             "docgen/_data/templates/gov-info-annual-2019.docx",
             "docgen/_data/templates/gov-info-annual-2021.docx",
+            "docgen/_data/html/gov-info-annual-2019.html",
+            "docgen/_data/html/gov-info-annual-2021.html",
             "docgen/py.typed"} <= names
 
     env = tmp_path / "venv"
@@ -42,6 +44,14 @@ def test_wheel_renders_from_a_clean_venv(tmp_path: Path) -> None:
 
     assert done.returncode == 0, done.stderr
     assert "泽安县市场监督管理局2025年政府信息公开工作年度报告" in visible_texts(out)
+    page = elsewhere / "report.html"
+    done = subprocess.run(
+        [str(env / "bin" / "docgen"), "render", str(EXAMPLES / "jindong-2019.json"),
+         "-o", str(page)],
+        cwd=elsewhere, capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "<h1" in page.read_text(encoding="utf-8")
     where = subprocess.run([str(python), "-c", "import docgen; print(docgen.__file__)"],
                            cwd=elsewhere, capture_output=True, text=True, check=True)
     assert str(env) in where.stdout

@@ -24,11 +24,13 @@ def cmd_render(args: argparse.Namespace) -> int:
     from docgen.api import prepare
 
     data = Path(args.data)
-    out = Path(args.output) if args.output else data.with_suffix(".pdf" if args.pdf else ".docx")
+    suffix = ".pdf" if args.pdf else ".html" if args.fragment else ".docx"
+    out = Path(args.output) if args.output else data.with_suffix(suffix)
     prepared = prepare(data, kind=kind_option(args), previous=args.previous)
     if prepared.issues and prepared.renderable(allow_errors=args.allow_errors):
         print_issues(prepared.issues)
-    prepared.render(out, template=args.template, pdf=args.pdf, allow_errors=args.allow_errors)
+    prepared.render(out, template=args.template, pdf=args.pdf, allow_errors=args.allow_errors,
+                    fragment=args.fragment)
     print(f"已生成：{out}")
     return 0
 
@@ -88,7 +90,8 @@ def _add_kind_options(parser: argparse.ArgumentParser, *, template: bool = True)
     parser.add_argument("--format", choices=FORMAT_VERSIONS,
                         help="格式版本（默认按 format 字段或年度推断）")
     if template:
-        parser.add_argument("--template", metavar="T.docx", help="使用自己的 Word 模板")
+        parser.add_argument("--template", metavar="T.docx",
+                            help="使用自己的 Word 模板（输出网页时为 .html 模板）")
     parser.add_argument("--schema", metavar="S.json", help="自定义报告类型的 JSON Schema")
 
 
@@ -104,10 +107,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"docgen {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    render = commands.add_parser("render", help="生成 Word（或 PDF）报告")
+    render = commands.add_parser("render", help="生成 Word（或 PDF、HTML 网页）报告")
     render.add_argument("data", metavar="DATA", help="数据文件（JSON 或 YAML）")
-    render.add_argument("-o", "--output", metavar="OUT", help="输出文件（默认与数据同名 .docx）")
+    render.add_argument("-o", "--output", metavar="OUT",
+                        help="输出文件（默认与数据同名 .docx；.html 则生成网页）")
     render.add_argument("--pdf", action="store_true", help="经 LibreOffice 输出 PDF")
+    render.add_argument("--fragment", action="store_true",
+                        help="HTML 只输出正文 <article> 片段（供粘贴或导入网站内容管理系统）")
     render.add_argument("--previous", metavar="LAST.json", help="上一年度的报告数据")
     render.add_argument("--allow-errors", action="store_true",
                         help="照原样重现已发布的报告：勾稽错误只作提示（数据格式错误仍会拒绝）")
@@ -141,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     fields.add_argument("--json", action="store_true", help="以 JSON 输出")
     fields.set_defaults(handler=_lazy("docgen.cli.template", "cmd_template_fields"))
     tcheck = template.add_parser("check", help="检查模板，列出全部问题及其位置")
-    tcheck.add_argument("template", metavar="TEMPLATE.docx")
+    tcheck.add_argument("template", metavar="TEMPLATE.docx|.html")
     tcheck.add_argument("--format", choices=FORMAT_VERSIONS)
     tcheck.add_argument("--schema", metavar="S.json", help="自定义报告类型的 JSON Schema")
     tcheck.add_argument("--json", action="store_true", help="以 JSON 数组输出")
@@ -154,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("-o", "--output", metavar="OUTDIR", required=True, help="输出文件夹")
     batch.add_argument("--jobs", "-j", type=int, default=0, help="并行进程数（默认 CPU 核数）")
     batch.add_argument("--pdf", action="store_true", help="同时输出 PDF")
+    batch.add_argument("--html", action="store_true", help="同时输出 HTML 网页")
     _add_kind_options(batch)
     batch.set_defaults(handler=_lazy("docgen.cli.batch", "cmd_batch"))
     return parser

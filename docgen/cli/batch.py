@@ -42,7 +42,8 @@ def cmd_batch(args: Any) -> int:
     kind = kind_option(args)
     template = None if getattr(args, "schema", None) else getattr(args, "template", None)
     result = render_many(reports, Path(args.output), jobs=args.jobs, pdf=args.pdf, kind=kind,
-                         template=template, progress=ProgressLine(sys.stderr))
+                         template=template, progress=ProgressLine(sys.stderr),
+                         html=getattr(args, "html", False))
     failed = result.failed
     for outcome in failed:
         print(f"\n{outcome.source} 未生成：", file=sys.stderr)

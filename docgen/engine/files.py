@@ -9,11 +9,31 @@ from pathlib import Path
 
 from docgen.errors import UsageError
 
+#: File name suffixes of an HTML page or template.
+HTML_SUFFIXES = (".html", ".htm")
 
-def refuse_wrong_suffix(target: Path, pdf: bool) -> None:
-    """Refuse a PDF named ``.docx`` or a Word document named ``.pdf``: it would not open."""
-    wrong = ".docx" if pdf else ".pdf"
-    if target.suffix.lower() == wrong:
+
+def is_html(path: str | Path) -> bool:
+    """Whether `path` names an HTML file (by its suffix).
+
+    >>> is_html("out/report.HTML"), is_html("report.docx")
+    (True, False)
+    """
+    return Path(path).suffix.lower() in HTML_SUFFIXES
+
+
+def refuse_wrong_suffix(target: Path, pdf: bool, *, html: bool = False) -> None:
+    """Refuse a PDF named ``.docx``, a Word document named ``.pdf``, a web page named other
+    than ``.html``/``.htm`` or a PDF named ``.html``: it would not open."""
+    suffix = target.suffix.lower()
+    if html:
+        if pdf:
+            raise UsageError(f"输出文件 {target}：不能同时生成 PDF 和 HTML 网页")
+        if suffix not in HTML_SUFFIXES:
+            raise UsageError(f"输出文件 {target} 的扩展名与内容不符：将生成 HTML 网页（.html）")
+        return
+    wrong = (".docx", ".html", ".htm") if pdf else (".pdf",)
+    if suffix in wrong:
         right = "PDF（.pdf）" if pdf else "Word 文档（.docx）"
         raise UsageError(f"输出文件 {target} 的扩展名与内容不符：将生成 {right}")
 

@@ -40,4 +40,5 @@ def kind(version: str) -> ReportKind:
         previous_rules=(rules.iter_carry_over_issues,),
         version=version,
         extra=TEMPLATE_HINTS,
+        html_template_path=data_dir("html") / f"{GOV_INFO_ANNUAL}-{version}.html",
     )
