@@ -17,9 +17,11 @@ def test_wheel_renders_from_a_clean_venv(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(ROOT)],
                    check=True, capture_output=True)
-    wheel = next(dist.glob("docgen-*.whl"))
+    wheel = next(dist.glob("docgen_gov-*.whl"))
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
+    assert any(n.endswith(".dist-info/licenses/LICENSE") or n.endswith(".dist-info/LICENSE")
+               for n in names), sorted(names)
     assert {"docgen/_data/schemas/gov-info-annual-2019.schema.json",
             "docgen/_data/schemas/gov-info-annual-2021.schema.json",
             "docgen/_data/templates/gov-info-annual-2019.docx",

@@ -233,7 +233,7 @@ def _parse_yaml(text: str, name: str) -> Any:
     try:
         import yaml
     except ImportError as exc:
-        raise UsageError("读取 YAML 需要 PyYAML：pip install 'docgen[yaml]'") from exc
+        raise UsageError("读取 YAML 需要 PyYAML：pip install 'docgen-gov[yaml]'") from exc
 
     class Loader(yaml.SafeLoader):
         """Safe YAML with exact decimals, bounded integers and dates kept as ISO text."""
