@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import venv
@@ -31,19 +32,21 @@ def test_wheel_renders_from_a_clean_venv(tmp_path: Path) -> None:
     env = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True, clear=True).create(env)
     python = env / "bin" / "python"
+    # -- the source tree on PYTHONPATH (and its .egg-info) would make pip skip the wheel --
+    clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     subprocess.run([str(python), "-m", "pip", "install", "-q", str(wheel)], check=True,
-                   capture_output=True)
+                   capture_output=True, env=clean)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     out = elsewhere / "report.docx"
     done = subprocess.run(
         [str(env / "bin" / "docgen"), "render", str(EXAMPLES / "county-bureau-2025.json"),
          "-o", str(out)],
-        cwd=elsewhere, capture_output=True, text=True, check=False,
+        cwd=elsewhere, capture_output=True, text=True, check=False, env=clean,
     )
 
     assert done.returncode == 0, done.stderr
     assert "泽安县市场监督管理局2025年政府信息公开工作年度报告" in visible_texts(out)
     where = subprocess.run([str(python), "-c", "import docgen; print(docgen.__file__)"],
-                           cwd=elsewhere, capture_output=True, text=True, check=True)
+                           cwd=elsewhere, capture_output=True, text=True, check=True, env=clean)
     assert str(env) in where.stdout
