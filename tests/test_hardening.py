@@ -594,7 +594,7 @@ def test_failure_mid_write_leaves_old_output_and_no_temp_file(
 
     def fail(*args: Any) -> None:
         assert Path(created[0]).exists()  # -- the temporary file is there, partly written --
-        raise OSError(28, "磁盘已满 on device")
+        raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(files.tempfile, "mkstemp", mkstemp)
     monkeypatch.setattr(files.os, step, fail)
