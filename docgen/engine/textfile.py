@@ -97,6 +97,8 @@ def json_syntax_message(exc: json.JSONDecodeError, name: str, first_line: int = 
     """A JSON syntax error as people read it: where, what, the line with a caret, a hint."""
     line = exc.lineno + first_line - 1
     reason = _reason(exc.msg)
+    if not exc.doc[exc.pos:].strip():
+        reason = "文件在此意外结束：缺少结尾的 } 或 ]，或者最后一项没有写完"
     if language() == "en":
         head = f"{name} line {line} column {exc.colno}: invalid JSON ({exc.msg})"
     else:
