@@ -25,9 +25,9 @@ from docgen.kinds import FORMAT_VERSIONS, ReportKind, get_kind
 
 __all__ = [
     "BatchResult",
+    "Inputs",
     "JsonLine",
     "Outcome",
-    "Inputs",
     "collect_inputs",
     "render_many",
     "safe_name",

@@ -226,8 +226,9 @@ def test_python_m_docgen_runs() -> None:
     assert done.stdout.startswith("docgen ")
 
 
-@pytest.mark.parametrize(("name", "hint"), [("report.doc", "-o {dir}/report.docx"),
-                                            ("report", "-o {dir}/report.docx 或 -o {dir}/report.pdf")])
+@pytest.mark.parametrize(("name", "hint"), [
+    ("report.doc", "-o {dir}/report.docx"),
+    ("report", "-o {dir}/report.docx 或 -o {dir}/report.pdf")])
 def test_output_suffix_decides_or_says_what_to_type(capsys: pytest.CaptureFixture[str],
                                                     tmp_path: Path, name: str,
                                                     hint: str) -> None:

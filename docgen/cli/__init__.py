@@ -44,7 +44,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     elif issues:
         print_issues(issues, stream=sys.stdout)
     else:
-        print("未发现问题。")
+        print(t("未发现问题。", "no problems found."))
     failing = [i for i in issues if i.is_error or args.strict]
     return 1 if failing else 0
 

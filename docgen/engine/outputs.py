@@ -41,5 +41,6 @@ def output_format(target: Path) -> str:
         raise UsageError(f"docgen 不生成 {suffix} 文件；请写 -o {right}"
                          "（Word、WPS 都能打开 .docx）")
     if not suffix:
-        raise UsageError(f"输出文件 {target} 没有扩展名，docgen 不知道要生成哪种文件；请写 {choices}")
+        raise UsageError(f"输出文件 {target} 没有扩展名，docgen 不知道要生成哪种文件；"
+                         f"请写 {choices}")
     raise UsageError(f"docgen 不生成 {suffix} 文件；请写 {choices}")

@@ -53,7 +53,8 @@ def iter_required_text_issues(report: Report) -> Iterator[Issue]:
                 continue
             if _blank(section.get("title")):
                 yield _issue(pointer(key, "sections", index, "title"),
-                             f"“{heading}”第 {index + 1} 小节的小标题为空（不带序号，如“主动公开”）")
+                             f"“{heading}”第 {index + 1} 小节的小标题为空"
+                             "（不带序号，如“主动公开”）")
             if _blank(section.get("text")):
                 yield _issue(pointer(key, "sections", index, "text"),
                              f"“{heading}”第 {index + 1} 小节的正文为空")
