@@ -132,4 +132,4 @@ def __dir__() -> list[str]:
     # -- docstrings, not every class's (and exception's) inherited boilerplate --
     functions = ("load", "check", "prepare", "render", "render_many", "get_kind",
                  "custom_kind", "pointer")
-    return sorted([*globals(), *functions])
+    return sorted(["__doc__", "__file__", "__name__", "__path__", "__version__", *functions])

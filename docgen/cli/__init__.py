@@ -234,9 +234,13 @@ def _lazy(module: str, name: str) -> Handler:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``docgen`` command with `argv`; return the exit status."""
     from docgen.cli.shell import run
+    from docgen.engine.messages import language, set_language
 
-    args = choose_language(sys.argv[1:] if argv is None else argv)
-    return run(build_parser, args)
+    before = language()
+    try:
+        return run(build_parser, choose_language(sys.argv[1:] if argv is None else argv))
+    finally:
+        set_language(before)  # -- the library keeps its language when main() is called --
 
 
 if __name__ == "__main__":
