@@ -99,7 +99,10 @@ def _add_kind_options(parser: argparse.ArgumentParser, *, template: bool = True)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser of the ``docgen`` command (in the language in use)."""
+    """Return the argument parser of the ``docgen`` command (in the language in use).
+
+    Long, but only a declaration: one ``add_argument`` per option, each help in both languages.
+    """
     from docgen import __version__
 
     parser = Parser(
@@ -195,7 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
                               "data files, folders (their JSON/YAML) or JSON Lines files"))
     batch.add_argument("-o", "--output", metavar="OUTDIR", required=True,
                        help=t("输出文件夹", "output folder"))
-    batch.add_argument("--jobs", "-j", type=int, default=0,
+    batch.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
                        help=t("并行进程数（默认 CPU 核数）", "worker processes (default: CPUs)"))
     batch.add_argument("--pdf", action="store_true",
                        help=t("另外输出同名 PDF", "also write a PDF next to each .docx"))

@@ -102,6 +102,6 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        hint = t(f"（{self.prog} -h 查看帮助）", f" (see {self.prog} -h)")
-        self.exit(2, f"{self.prog}: {t('错误', 'error')}：{translate_error(message)}{hint}\n"
-                  if language() != "en" else f"{self.prog}: error: {message}{hint}\n")
+        prog = self.prog
+        self.exit(2, t(f"{prog}: 错误：{translate_error(message)}（{prog} -h 查看帮助）\n",
+                       f"{prog}: error: {message} (see {prog} -h)\n"))
