@@ -146,7 +146,9 @@ def render_many(reports: Iterable[tuple[str, Source]], outdir: str | Path, *, jo
     stop the others: its outcome keeps every issue. With `pdf` a PDF is written next to each
     .docx. `kind` and `template` apply to every report (default: chosen per report).
     A template that cannot be used raises `TemplateProblemError`, and `pdf` without LibreOffice
-    `LibreOfficeMissingError`, before any report is rendered.
+    `LibreOfficeMissingError`, before any report is rendered. When a report fails, the outputs
+    an earlier run wrote under its name are removed (its `Outcome.removed`); the result's
+    `foreign` lists the other documents in `outdir` this run did not write.
     """
     folder = Path(outdir)
     if folder.exists() and not folder.is_dir():
@@ -415,7 +417,9 @@ def _json_lines(path: Path) -> list[tuple[str, Source]]:
             return [(f"{path.stem}-{number}", JsonLine(path, number, text))
                     for number, text in enumerate(handle, start=1) if text.strip()]
     except UnicodeDecodeError as exc:
-        raise DataFileError(f"{path}：不是 UTF-8 编码的文本") from exc
+        from docgen.engine.textfile import encoding_problem
+
+        raise DataFileError(f"{path}：{encoding_problem(path.read_bytes())}") from exc
     except OSError as exc:
         raise UsageError(f"无法读取 {path}：{exc}") from exc
 

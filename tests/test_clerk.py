@@ -177,6 +177,15 @@ def write_bytes(tmp_path: Path, data: bytes) -> Path:
     return path
 
 
+def test_json_lines_in_gbk_are_named(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    lines = tmp_path / "reports.jsonl"
+    lines.write_bytes('{"agency": "泽安县"}\n'.encode("gbk"))
+
+    code, _, err = run(capsys, "batch", str(lines), "-o", str(tmp_path / "out"))
+
+    assert code == 1 and "reports.jsonl：是 GBK/GB18030 编码的文本" in err
+
+
 def test_os_errors_are_translated(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, _, err = run(capsys, "init", "--year", "2025", "-o", str(tmp_path / ("长" * 200)))
 

@@ -70,8 +70,14 @@ def not_text(raw: bytes) -> str | None:
     return None
 
 
-def encoding_problem(raw: bytes, start: int) -> str:
+def encoding_problem(raw: bytes, start: int | None = None) -> str:
     """Why `raw` is not UTF-8 (it fails at byte `start`), naming GBK or UTF-16 when it is."""
+    if start is None:
+        try:
+            raw.decode("utf-8-sig")
+            start = 0
+        except UnicodeDecodeError as exc:
+            start = exc.start
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(raw):
         return f"是 UTF-16 编码的文本（记事本中叫“Unicode”），docgen 只读 UTF-8；{RESAVE}"
     try:
@@ -82,8 +88,8 @@ def encoding_problem(raw: bytes, start: int) -> str:
         return (f"是 GBK/GB18030 编码的文本（中文 Windows 记事本的“ANSI”），docgen 只读 UTF-8；"
                 f"{RESAVE}")
     line = raw.count(b"\n", 0, start) + 1
-    return (f"第 {line} 行：不是 UTF-8 编码的文本（第 {start + 1} 个字节 0x{raw[start]:02X}）；"
-            f"{RESAVE}")
+    byte = f" 0x{raw[start]:02X}" if start < len(raw) else ""
+    return f"第 {line} 行：不是 UTF-8 编码的文本（第 {start + 1} 个字节{byte}）；{RESAVE}"
 
 
 def _looks_utf16(raw: bytes) -> bool:
