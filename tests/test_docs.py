@@ -64,6 +64,7 @@ def test_every_command_shown_prints_what_is_shown(workdir: Path, doc: str, comma
     assert argv[0] == "docgen", f"{doc}: only docgen commands are shown in transcripts"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", "LANG": "C.UTF-8"}
     env.pop("LC_ALL", None)
+    env.pop("LC_MESSAGES", None)
     done = subprocess.run([sys.executable, "-m", "docgen", *argv[1:]], cwd=workdir, env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                           check=False)
