@@ -22,7 +22,7 @@ from docgen.errors import (
     UsageError,
     sorted_issues,
 )
-from docgen.kinds import ReportKind, build_context, resolve_kind
+from docgen.kinds import FORMAT_VERSIONS, ReportKind, build_context, resolve_kind
 
 __all__ = ["Prepared", "Rendered", "check", "load", "prepare", "render"]
 
@@ -171,6 +171,10 @@ def prepare(report: Source, *, kind: ReportKind | str | None = None,
     """
     data = _report(report)
     resolved = resolve_kind(data, kind)
+    source = Path(report) if isinstance(report, (str, Path)) else None
+    conflict = _format_conflict(data, kind, resolved)
+    if conflict is not None:
+        return Prepared(resolved, dict(data), (conflict,), None, source)
     last_year = None if previous is None else _report(previous)
     schema = load_schema(resolved.schema_path)
     found = list(iter_schema_issues(resolved.schema_path, data))
@@ -184,8 +188,23 @@ def prepare(report: Source, *, kind: ReportKind | str | None = None,
     issues = tuple(sorted_issues(with_labels(schema, i) for i in found))
     data_broken = any(i.is_error and not i.overridable for i in issues)
     context = None if data_broken else build_context(resolved, derived)
-    source = Path(report) if isinstance(report, (str, Path)) else None
     return Prepared(resolved, derived, issues, context, source)
+
+
+def _format_conflict(data: Mapping[str, Any], kind: ReportKind | str | None,
+                     resolved: ReportKind) -> Issue | None:
+    """FORMAT-MISMATCH: the report's own `format` names another version than the one asked
+    for (``--format``); one issue saying so instead of every schema error that follows."""
+    stated = data.get("format")
+    if kind is None or not isinstance(stated, str) or not resolved.version \
+            or stated not in FORMAT_VERSIONS or stated == resolved.version:
+        return None
+    return Issue(
+        "FORMAT-MISMATCH", "/format",
+        f"数据文件写明 \"format\": \"{stated}\"，却要求按 {resolved.version} 年版格式处理"
+        f"（--format {resolved.version}）；请去掉 --format（按文件写明的格式处理），"
+        f"或把文件中的 format 改为 \"{resolved.version}\"",
+        labels=("格式版本",), expected=resolved.version, actual=stated, stage="schema")
 
 
 def check(report: Source, *, kind: ReportKind | str | None = None,

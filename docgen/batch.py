@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +25,13 @@ from docgen.kinds import FORMAT_VERSIONS, ReportKind, get_kind
 
 __all__ = [
     "BatchResult",
+    "Inputs",
     "JsonLine",
     "Outcome",
     "collect_inputs",
     "render_many",
     "safe_name",
+    "scan_inputs",
 ]
 
 #: File name suffixes a folder is searched for (one report per file).
@@ -78,6 +80,8 @@ class Outcome:
     written: tuple[Path, ...] = ()
     #: Every issue: the errors that stopped it, or the warnings of a rendered report.
     issues: tuple[Issue, ...] = ()
+    #: Older outputs of this name removed because this report failed (they were not its own).
+    removed: tuple[Path, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -90,6 +94,8 @@ class BatchResult:
     """Every report's outcome, in input order."""
 
     outcomes: list[Outcome] = field(default_factory=list)
+    #: Documents in the output folder that this run did not write (other runs' outputs).
+    foreign: list[Path] = field(default_factory=list)
 
     @property
     def rendered(self) -> list[Outcome]:
@@ -144,7 +150,9 @@ def render_many(reports: Iterable[tuple[str, Source]], outdir: str | Path, *, jo
     and `template` apply to every report (default: chosen per report). A template that cannot
     be used raises `TemplateProblemError`, `pdf` without LibreOffice
     `LibreOfficeMissingError`, and `html` for a kind without an HTML template `UsageError`,
-    before any report is rendered.
+    before any report is rendered. When a report fails, the outputs an earlier run wrote under
+    its name are removed (its `Outcome.removed`); the result's `foreign` lists the other
+    documents in `outdir` this run did not write.
     """
     folder = Path(outdir)
     if folder.exists() and not folder.is_dir():
@@ -164,11 +172,43 @@ def render_many(reports: Iterable[tuple[str, Source]], outdir: str | Path, *, jo
     outcomes: list[Outcome | None] = [None] * len(work)
     for done, outcome in enumerate(_run(config, work, workers), start=1):
         index, found = outcome
+        if not found.ok:
+            found = replace(found, removed=_remove_stale(folder, found.name))
         outcomes[index] = found
         if progress is not None:
             progress(done, len(work), found)
     result.outcomes = [o for o in outcomes if o is not None]
+    result.foreign = _foreign(folder, {job.name.casefold() for job in work})
     return result
+
+
+#: The suffixes of the documents a run writes (a failed report's old ones are removed).
+OUTPUT_SUFFIXES = (".docx", ".pdf", ".html")
+
+
+def _remove_stale(folder: Path, name: str) -> tuple[Path, ...]:
+    """Remove the outputs an earlier run wrote for `name`: this run's report failed, so they
+    no longer show what its input holds. Return what was removed."""
+    removed = []
+    for suffix in OUTPUT_SUFFIXES:
+        old = folder / f"{name}{suffix}"
+        try:
+            if old.is_file() and not old.is_symlink():
+                old.unlink()
+                removed.append(old)
+        except OSError:  # -- cannot remove: it stays, and the summary lists it as foreign --
+            continue
+    return tuple(removed)
+
+
+def _foreign(folder: Path, names: set[str]) -> list[Path]:
+    """The documents in `folder` whose names belong to none of this run's reports."""
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return []
+    return [p for p in entries if p.suffix.lower() in OUTPUT_SUFFIXES and p.is_file()
+            and p.stem.casefold() not in names and not p.name.startswith(".")]
 
 
 #: Most reports one worker task carries: fewer tasks cost the parent less, smaller ones keep
@@ -331,6 +371,17 @@ def _unique(reports: Iterable[tuple[str, Source]]) -> Iterator[tuple[str, Source
         yield candidate, source
 
 
+@dataclass
+class Inputs:
+    """What the command-line inputs hold: the reports, and what was passed over."""
+
+    reports: list[tuple[str, Source]] = field(default_factory=list)
+    #: Files in the input folders that are no report (wrong suffix, hidden).
+    skipped_files: list[Path] = field(default_factory=list)
+    #: Subfolders not searched (without `recursive`).
+    skipped_folders: list[Path] = field(default_factory=list)
+
+
 def collect_inputs(inputs: Iterable[str | Path]) -> list[tuple[str, Source]]:
     """Return the ``(name, source)`` pairs the command-line inputs hold, in order.
 
@@ -338,21 +389,39 @@ def collect_inputs(inputs: Iterable[str | Path]) -> list[tuple[str, Source]]:
     file one report per non-blank line, named ``<stem>-<line number>``; any other file one
     report named by its stem. A missing input raises `UsageError`.
     """
-    found: list[tuple[str, Source]] = []
+    return scan_inputs(inputs).reports
+
+
+def scan_inputs(inputs: Iterable[str | Path], *, recursive: bool = False) -> Inputs:
+    """As `collect_inputs`, and say what was passed over; `recursive` searches subfolders
+    too (a report in ``folder/sub/a.json`` is named ``sub_a``)."""
+    found = Inputs()
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            files = sorted(p for p in path.iterdir()
-                           if p.suffix.lower() in REPORT_SUFFIXES and p.is_file()
-                           and not p.name.startswith("."))
-            found += [(p.stem, p) for p in files]
+            _scan_folder(path, path, recursive, found)
         elif path.suffix.lower() == JSON_LINES_SUFFIX and path.is_file():
-            found += _json_lines(path)
+            found.reports += _json_lines(path)
         elif path.is_file():
-            found.append((path.stem, path))
+            found.reports.append((path.stem, path))
         else:
             raise UsageError(f"找不到输入：{path}")
     return found
+
+
+def _scan_folder(root: Path, folder: Path, recursive: bool, found: Inputs) -> None:
+    for entry in sorted(folder.iterdir()):
+        if entry.is_dir():
+            if recursive and not entry.name.startswith("."):
+                _scan_folder(root, entry, recursive, found)
+            else:
+                found.skipped_folders.append(entry)
+        elif entry.suffix.lower() in REPORT_SUFFIXES and entry.is_file() \
+                and not entry.name.startswith("."):
+            name = "_".join(entry.relative_to(root).with_suffix("").parts)
+            found.reports.append((name, entry))
+        else:  # -- a .jsonl in a folder too: JSON Lines files are read when named --
+            found.skipped_files.append(entry)
 
 
 def _json_lines(path: Path) -> list[tuple[str, Source]]:
@@ -361,7 +430,9 @@ def _json_lines(path: Path) -> list[tuple[str, Source]]:
             return [(f"{path.stem}-{number}", JsonLine(path, number, text))
                     for number, text in enumerate(handle, start=1) if text.strip()]
     except UnicodeDecodeError as exc:
-        raise DataFileError(f"{path}：不是 UTF-8 编码的文本") from exc
+        from docgen.engine.textfile import encoding_problem
+
+        raise DataFileError(f"{path}：{encoding_problem(path.read_bytes())}") from exc
     except OSError as exc:
         raise UsageError(f"无法读取 {path}：{exc}") from exc
 

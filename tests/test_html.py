@@ -361,8 +361,6 @@ def test_cli_render_html_and_fragment(tmp_path: Path, capsys: pytest.CaptureFixt
     assert page.startswith("<!DOCTYPE html>") and "<td" in page
     assert main(["render", str(source), "-o", str(tmp_path / "part.html"), "--fragment"]) == 0
     assert (tmp_path / "part.html").read_text(encoding="utf-8").startswith("<article")
-    assert main(["render", str(source), "-o", str(tmp_path / "x.html"), "--pdf"]) == 2
-    assert "不能同时生成 PDF 和 HTML" in capsys.readouterr().err
     assert main(["render", str(source), "-o", str(tmp_path / "x.docx"), "--fragment"]) == 2
     assert not (tmp_path / "x.html").exists() and not (tmp_path / "x.docx").exists()
 

@@ -108,3 +108,14 @@ def test_templates_request_the_official_fonts(version: str) -> None:
     for margin in ('w:top="2098"', 'w:bottom="1984"', 'w:left="1587"', 'w:right="1474"'):
         assert margin in document
     assert "evenAndOddHeaders" in settings
+
+
+def test_html_with_pdf_writes_both(tmp_path: Path, libreoffice: str,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    # -- one rule for every output: --pdf adds a PDF of the same name, printed from Word --
+    out = tmp_path / "report.html"
+    assert main(["render", str(EXAMPLES / "county-bureau-2025.json"), "-o", str(out),
+                 "--pdf"]) == 0
+    assert "report.html" in capsys.readouterr().out
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert "泽安县市场监督管理局" in pdf_text(out.with_suffix(".pdf"))

@@ -7,6 +7,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from docgen.engine.messages import os_error_text
 from docgen.errors import UsageError
 
 #: File name suffixes of an HTML page or template.
@@ -56,7 +57,7 @@ def write_atomic(target: Path, data: bytes) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:
-        raise UsageError(f"无法写入 {target}：{exc.strerror or exc}") from exc
+        raise UsageError(f"无法写入 {target}：{os_error_text(exc)}") from exc
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -67,5 +68,5 @@ def write_atomic(target: Path, data: bytes) -> None:
     except BaseException as exc:
         Path(temp).unlink(missing_ok=True)
         if isinstance(exc, OSError):
-            raise UsageError(f"无法写入 {target}：{exc.strerror or exc}") from exc
+            raise UsageError(f"无法写入 {target}：{os_error_text(exc)}") from exc
         raise

@@ -13,6 +13,7 @@ from docgen.kinds.gov_info_annual.versions import (
     DEFAULT_FORMAT,
     FORMAT_VERSIONS,
     GOV_INFO_ANNUAL,
+    YEARS,
     format_for_year,
 )
 
@@ -20,6 +21,7 @@ __all__ = [
     "DEFAULT_FORMAT",
     "FORMAT_VERSIONS",
     "GOV_INFO_ANNUAL",
+    "YEARS",
     "Deriver",
     "Report",
     "ReportKind",

@@ -401,7 +401,7 @@ def iter_empty_section_issues(report: Report) -> Iterator[Issue]:
     """EMPTY-SECTION: 一、总体情况 or 五、存在的主要问题及改进情况 would have nothing under it.
 
     一 is empty with no 综述 and no 分项情况 with 正文; 五 with no 存在的主要问题, no 改进情况
-    and no 分项内容. A missing or malformed section is the schema's business.
+    and no 分项内容 with 正文. A missing or malformed section is the schema's business.
     """
     overview = _get(report, "overview")
     if isinstance(overview, Mapping):
@@ -422,7 +422,8 @@ def iter_empty_section_issues(report: Report) -> Iterator[Issue]:
         if (
             not _has_text(problems.get("problems"))
             and not _has_text(problems.get("improvements"))
-            and not (isinstance(sections, list) and sections)
+            and not (isinstance(sections, list)
+                     and any(_has_text(_get(section, "text")) for section in sections))
         ):
             yield Issue(
                 "EMPTY-SECTION",
