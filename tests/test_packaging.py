@@ -24,7 +24,7 @@ def test_wheel_renders_from_a_clean_venv(tmp_path: Path) -> None:
             "docgen/_data/schemas/gov-info-annual-2021.schema.json",
             "docgen/_data/templates/gov-info-annual-2019.docx",
             "docgen/_data/templates/gov-info-annual-2021.docx",
-            "docgen/py.typed"} <= names
+            "docgen/engine/fonts.conf", "docgen/py.typed"} <= names
 
     env = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True, clear=True).create(env)

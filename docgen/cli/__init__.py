@@ -29,6 +29,10 @@ def cmd_render(args: argparse.Namespace) -> int:
     if prepared.issues and prepared.renderable(allow_errors=args.allow_errors):
         print_issues(prepared.issues)
     prepared.render(out, template=args.template, pdf=args.pdf, allow_errors=args.allow_errors)
+    if args.pdf:
+        from docgen.cli.fonts import warn_substitutions
+
+        warn_substitutions()
     print(f"已生成：{out}")
     return 0
 
@@ -155,6 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--pdf", action="store_true", help="同时输出 PDF")
     _add_kind_options(batch)
     batch.set_defaults(handler=_lazy("docgen.cli.batch", "cmd_batch"))
+
+    fonts = commands.add_parser("fonts", help="列出 PDF 中公文字体的使用与替代情况")
+    fonts.add_argument("--json", action="store_true", help="以 JSON 输出")
+    fonts.set_defaults(handler=_lazy("docgen.cli.fonts", "cmd_fonts"))
     return parser
 
 
