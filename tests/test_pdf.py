@@ -26,6 +26,8 @@ from conftest import (
 
 import docgen
 from docgen.cli import main
+from docgen.cli.fonts import substitution_warning
+from docgen.engine.fonts import substitutions
 
 pytestmark = pytest.mark.slow
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.json"))
@@ -71,6 +73,9 @@ def test_every_example_converts_to_pdf(example: Path, tmp_path: Path, libreoffic
     assert main(["render", str(example), "--pdf", "-o", str(out)]) == 0
 
     assert out.read_bytes().startswith(b"%PDF")
+    warning = substitution_warning(substitutions())  # -- 公文 faces replaced: one warning line --
+    err = capsys.readouterr().err
+    assert (warning in err.splitlines()) if warning else "[FONT-" not in err, err
     text = "".join(pdf_text(out).split())
     assert "".join(report.get("title", f"{report['agency']}{report['year']}年").split()) in text
     assert "予以公开" in text and "行政诉讼" in text

@@ -1,7 +1,7 @@
 """The 公文 typefaces in the PDF: a fontconfig setup for LibreOffice and what it substitutes.
 
 The templates ask for 仿宋_GB2312 (body), 黑体 and 楷体_GB2312 (headings), 方正小标宋简体 (title)
-and 宋体 (header block, tables). Linux machines rarely have them, and LibreOffice's silent
+and 宋体 (page numbers). Linux machines rarely have them, and LibreOffice's silent
 fallback is one sans face with Japanese glyph forms. `fontconfig_environment` gives the
 LibreOffice process a fontconfig file that includes the system configuration and then the
 rules shipped beside this module (``fonts.conf``): each official face maps to the best free
@@ -30,7 +30,7 @@ OFFICIAL_FACES: tuple[tuple[str, str], ...] = (
     ("黑体", "一级标题、表头"),
     ("楷体_GB2312", "二级标题"),
     ("方正小标宋简体", "标题"),
-    ("宋体", "版头信息、表格"),
+    ("宋体", "页码"),
 )
 
 _PLAIN_STYLES = ("Regular", "Book", "Normal", "Medium", "R")
