@@ -305,6 +305,7 @@ def test_largest_figures_never_break_across_lines(example: Path, tmp_path: Path,
         found = len(re.findall(whole, text))
         assert found == expected, f"{figure}: {expected} in the document, {found} whole in the PDF"
     assert sum(c in {"9999999", "8888888"} for c in cells) >= 30
-    number = data.get("header", {}).get("document_no")
-    if number:
-        assert any(_compact(number) in _compact(line) for line in text.splitlines()), number
+    for key in ("index_no", "document_no"):  # -- the header block: each value on one line --
+        value = (data.get("header") or {}).get(key)
+        if value:
+            assert any(_compact(value) in _compact(line) for line in text.splitlines()), value
