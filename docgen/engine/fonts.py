@@ -1,8 +1,8 @@
 """The 公文 typefaces in the PDF: a fontconfig setup for LibreOffice and what it substitutes.
 
-The templates ask for 仿宋_GB2312 (body), 黑体 and 楷体_GB2312 (headings), 方正小标宋简体 (title)
-and 宋体 (page numbers). Linux machines rarely have them, and LibreOffice's silent
-fallback is one sans face with Japanese glyph forms. `fontconfig_environment` gives the
+The templates ask for 仿宋_GB2312 (body, header block, tables), 黑体 and 楷体_GB2312 (headings),
+方正小标宋简体 (title) and 宋体 (page numbers). Linux machines rarely have them; LibreOffice's
+silent fallback is one sans face with Japanese glyph forms. `fontconfig_environment` gives the
 LibreOffice process a fontconfig file that includes the system configuration and then the
 rules shipped beside this module (``fonts.conf``): each official face maps to the best free
 face with Simplified Chinese forms, and an installed official face still wins.
@@ -26,8 +26,8 @@ RULES = Path(__file__).with_name("fonts.conf")
 
 #: The official faces the shipped templates ask for, with what each is used for.
 OFFICIAL_FACES: tuple[tuple[str, str], ...] = (
-    ("仿宋_GB2312", "正文"),
-    ("黑体", "一级标题、表头"),
+    ("仿宋_GB2312", "正文、版头信息、表格"),
+    ("黑体", "一级标题"),
     ("楷体_GB2312", "二级标题"),
     ("方正小标宋简体", "标题"),
     ("宋体", "页码"),
