@@ -29,7 +29,7 @@ def test_wheel_renders_from_a_clean_venv(tmp_path: Path) -> None:
             "docgen/_data/templates/gov-info-annual-2021.docx",
             "docgen/_data/html/gov-info-annual-2019.html",
             "docgen/_data/html/gov-info-annual-2021.html",
-            "docgen/py.typed"} <= names
+            "docgen/engine/fonts.conf", "docgen/py.typed"} <= names
 
     env = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True, clear=True).create(env)

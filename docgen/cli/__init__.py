@@ -214,6 +214,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help=t("也读取文件夹中的子文件夹", "also read the folders' subfolders"))
     _add_kind_options(batch)
     batch.set_defaults(handler=_lazy("docgen.cli.batch", "cmd_batch"))
+    fonts = commands.add_parser("fonts", help=t("列出 PDF 中公文字体的使用与替代情况",
+                                                "list the 公文 faces the PDF uses or replaces"))
+    fonts.add_argument("--json", action="store_true", help=t("以 JSON 输出", "print JSON"))
+    fonts.set_defaults(handler=_lazy("docgen.cli.fonts", "cmd_fonts"))
     parser.set_defaults(handler=_missing_command(parser))
     return parser
 

@@ -58,5 +58,9 @@ def render_outputs(args: argparse.Namespace) -> int:
         refuse_overwriting(pdf, [Path(args.data)])
         write_atomic(pdf, docx_to_pdf(out.read_bytes()))
         written.append(pdf)
+    if fmt == "pdf" or also_pdf:
+        from docgen.cli.fonts import warn_substitutions
+
+        warn_substitutions()
     print(t("已生成：", "written: ") + t("、", ", ").join(map(str, written)))
     return 0

@@ -8,6 +8,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from docgen.engine.fonts import fontconfig_environment
 from docgen.errors import LibreOfficeMissingError, PdfError
 
 #: Seconds one conversion may take before it is stopped.
@@ -54,7 +55,8 @@ def docx_to_pdf(docx: bytes, timeout: float = TIMEOUT) -> bytes:
         ]
         try:
             result = subprocess.run(command, capture_output=True, timeout=timeout, check=False,
-                                    stdin=subprocess.DEVNULL)
+                                    stdin=subprocess.DEVNULL,
+                                    env=fontconfig_environment(folder))  # -- 公文 faces --
         except subprocess.TimeoutExpired as exc:
             raise PdfError(f"LibreOffice 转换 PDF 超时（{timeout:g} 秒）") from exc
         except OSError as exc:
