@@ -61,6 +61,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     from docgen.kinds.gov_info_annual.skeleton import annual_report_skeleton
 
     data = annual_report_skeleton(args.year, args.format)
+    if args.output and Path(args.output).suffix.lower() == ".xlsx":
+        from docgen.cli.workbook import write_workbook_file
+
+        return write_workbook_file(data, Path(args.output), force=args.force)
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if args.output:
         target = Path(args.output)
@@ -104,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     render = commands.add_parser("render", help="生成 Word（或 PDF）报告")
-    render.add_argument("data", metavar="DATA", help="数据文件（JSON 或 YAML）")
+    render.add_argument("data", metavar="DATA", help="数据文件（JSON、YAML 或 Excel .xlsx）")
     render.add_argument("-o", "--output", metavar="OUT", help="输出文件（默认与数据同名 .docx）")
     render.add_argument("--pdf", action="store_true", help="经 LibreOffice 输出 PDF")
     render.add_argument("--previous", metavar="LAST.json", help="上一年度的报告数据")
@@ -124,9 +128,18 @@ def build_parser() -> argparse.ArgumentParser:
     init = commands.add_parser("init", help="生成待填写的数据文件（全部字段）")
     init.add_argument("--year", type=int, required=True, help="报告年度")
     init.add_argument("--format", choices=FORMAT_VERSIONS, help="格式版本（默认按年度）")
-    init.add_argument("-o", "--output", metavar="DATA.json")
+    init.add_argument("-o", "--output", metavar="DATA.json",
+                      help="输出文件；以 .xlsx 结尾则生成 Excel 工作簿（按官方表格排版）")
     init.add_argument("--force", action="store_true", help="覆盖已有文件")
     init.set_defaults(handler=cmd_init)
+
+    export = commands.add_parser("export", help="把报告数据写成 Excel 工作簿（可作为下一年度的起点）")
+    export.add_argument("data", metavar="DATA", help="数据文件（JSON、YAML 或 .xlsx）")
+    export.add_argument("-o", "--output", metavar="OUT.xlsx", required=True)
+    export.add_argument("--next-year", action="store_true",
+                        help="生成下一年度的表格：上年结转、现行有效件数等带入，其余留空")
+    export.add_argument("--force", action="store_true", help="覆盖已有文件")
+    export.set_defaults(handler=_lazy("docgen.cli.workbook", "cmd_export"))
 
     schema = commands.add_parser("schema", help="输出 JSON Schema")
     schema.add_argument("--format", choices=FORMAT_VERSIONS)

@@ -78,6 +78,10 @@ def put_input(sheet: Worksheet, cell: str, kind: str, value: Any, merge: str | N
     target.fill = _INPUT_FILL
     target.number_format = _FORMATS[kind]
     target.alignment = _TOP if kind == "text" else _CENTER
+    if kind == "text" and isinstance(value, str) and value:
+        # -- rows do not grow by themselves in every program: size a paragraph cell's row --
+        lines = sum(max(1, -(-_width(line) // _LINE_WIDTH)) for line in value.splitlines())
+        sheet.row_dimensions[target.row].height = min(409, 15 * max(1, lines))
     _bordered(sheet, cell, merge)
     if merge:
         sheet.merge_cells(merge)
@@ -142,6 +146,14 @@ def write_lines(sheet: Worksheet, lines: Sequence[str]) -> None:
         if row == 1:
             cell.font = Font(bold=True, size=14)
     sheet.protection.sheet = True
+
+
+#: Roughly how many half-width characters fit in a line of a text input cell (column B).
+_LINE_WIDTH = 84
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
 def _bordered(sheet: Worksheet, cell: str, merge: str | None) -> None:

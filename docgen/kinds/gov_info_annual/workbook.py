@@ -156,7 +156,7 @@ def _fields_sheet(schema: Mapping[str, Any], slots: Mapping[str, int]) -> Sheet:
                         row += 1
                 continue
             chain = labels_for(schema, path)
-            name = " › ".join(chain[skip:]) or chain[-1]
+            name = " › ".join(chain[skip:]) or "正文"
             labels.append(Label(f"A{row}", name))
             inputs.append(Input(f"B{row}", path, _field_kind(schema, path)))
             hint = (node_at(schema, split_pointer(path)) or {}).get("description")
