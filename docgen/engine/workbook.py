@@ -55,6 +55,7 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _FIXED_TIME = datetime(2000, 1, 1)
 #: What a table cell holding “/” reads as, before it becomes null in the data.
 _NULL = object()
+_MISSING = object()
 
 _KIND_WORDS = {
     "integer": "整数",
@@ -214,8 +215,9 @@ def write_workbook(layout: Layout, data: Mapping[str, Any], *,
         for label in spec.labels:
             style.put_label(sheet, label.cell, label.text, label.style, label.merge)
         for cell in spec.inputs:
-            style.put_input(sheet, cell.cell, cell.kind, _cell_value(cell, _get(data, cell.path)),
-                            cell.merge)
+            value = _get(data, cell.path, _MISSING)
+            shown = None if value is _MISSING else _cell_value(cell, value)
+            style.put_input(sheet, cell.cell, cell.kind, shown, cell.merge)
         for formula in spec.formulas:
             style.put_formula(sheet, formula.cell, formula.formula, formula.merge)
         style.finish(sheet, spec.widths, [(c.cell, c.kind) for c in spec.inputs])
@@ -566,15 +568,15 @@ def _put(data: dict[str, Any], parts: list[str], value: Any) -> None:
         target[parts[-1]] = value
 
 
-def _get(data: Any, path: str) -> Any:
+def _get(data: Any, path: str, default: Any = None) -> Any:
     target = data
     for part in split_pointer(path):
-        if isinstance(target, Mapping):
-            target = target.get(part)
+        if isinstance(target, Mapping) and part in target:
+            target = target[part]
         elif isinstance(target, list) and part.isdigit() and int(part) < len(target):
             target = target[int(part)]
         else:
-            return None
+            return default
     return target
 
 
