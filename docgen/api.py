@@ -152,7 +152,8 @@ def _source(report: Source, kind: ReportKind | str | None
     if not is_workbook(report):
         return _report(report), [], {}
     if isinstance(kind, ReportKind) and kind.version is None:
-        raise UsageError(f"自定义报告类型“{kind.name}”不支持 Excel 工作簿，请用 JSON 或 YAML 数据文件")
+        raise UsageError(f"自定义报告类型“{kind.name}”不支持 Excel 工作簿，"
+                         "请用 JSON 或 YAML 数据文件")
     found = _read_workbook(report)
     return found.data, list(found.issues), found.locations
 

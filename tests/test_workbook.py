@@ -158,9 +158,9 @@ def test_text_where_a_number_belongs(tmp_path: Path, capsys: pytest.CaptureFixtu
                 lambda b: b[TABLE3].__setitem__(cell, "12件"))
     code, out = run(capsys, "check", str(path))
     assert code == 1
-    assert (f"错误 [XLSX-NUMBER] 表三!{cell}（三、收到和处理政府信息公开申请情况 › 三、本年度办理结果 › "
-            "（一）予以公开 › 科研机构）/applications/results/disclosed/research：应填非负整数，实为“12件”"
-            ) in out
+    assert (f"错误 [XLSX-NUMBER] 表三!{cell}（三、收到和处理政府信息公开申请情况 › "
+            "三、本年度办理结果 › （一）予以公开 › 科研机构）"
+            "/applications/results/disclosed/research：应填非负整数，实为“12件”") in out
     assert "SCHEMA" not in out  # -- said once, by the workbook --
 
 
@@ -387,7 +387,7 @@ def test_typed_workbook_resaved_by_libreoffice_renders_like_json(
     book = openpyxl.load_workbook(start)
     for sheet in layout.sheets:
         for cell in sheet.inputs:
-            value = engine_workbook._get(COUNTY, cell.path)  # noqa: SLF001
+            value = engine_workbook._get(COUNTY, cell.path)
             absent = value is None and not cell.kind.startswith("cell_")
             book[sheet.name][cell.cell] = None if absent or value == "" else typed(value)
     book.save(start)
@@ -409,5 +409,5 @@ def test_libreoffice_opens_it_and_shows_the_totals(example: str, tmp_path: Path,
     derived = docgen.prepare(data).data
     for sheet in build_layout(version).sheets:
         for formula in sheet.formulas:
-            expected = engine_workbook._get(derived, formula.path)  # noqa: SLF001
+            expected = engine_workbook._get(derived, formula.path)
             assert shown[sheet.name][formula.cell].value == expected, formula.path

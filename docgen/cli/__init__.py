@@ -133,7 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--force", action="store_true", help="覆盖已有文件")
     init.set_defaults(handler=cmd_init)
 
-    export = commands.add_parser("export", help="把报告数据写成 Excel 工作簿（可作为下一年度的起点）")
+    export = commands.add_parser("export",
+                                 help="把报告数据写成 Excel 工作簿（可作为下一年度的起点）")
     export.add_argument("data", metavar="DATA", help="数据文件（JSON、YAML 或 .xlsx）")
     export.add_argument("-o", "--output", metavar="OUT.xlsx", required=True)
     export.add_argument("--next-year", action="store_true",

@@ -130,7 +130,7 @@ class Sheet:
     @property
     def merges(self) -> set[str]:
         """Every merged range the layout defines on this sheet."""
-        cells = (*self.labels, *self.inputs, *self.formulas)
+        cells: list[Label | Input | Formula] = [*self.labels, *self.inputs, *self.formulas]
         return {c.merge for c in cells if c.merge}
 
 
@@ -148,7 +148,8 @@ class Layout:
         found: dict[str, CellLocation] = {}
         spans: dict[str, tuple[str, list[tuple[int, int]]]] = {}
         for sheet in self.sheets:
-            for cell in (*sheet.inputs, *sheet.formulas):
+            placed: list[Input | Formula] = [*sheet.inputs, *sheet.formulas]
+            for cell in placed:
                 found[cell.path] = CellLocation(sheet.name, cell.cell)
                 parts = split_pointer(cell.path)
                 for depth in range(1, len(parts)):
@@ -324,7 +325,8 @@ def _check_package(raw: bytes, name: str) -> None:
     with archive:
         infos = archive.infolist()
         if len(infos) > MAX_ENTRIES:
-            raise DataFileError(f"{name}：工作簿包内文件过多（{len(infos)} 个，上限 {MAX_ENTRIES}）")
+            raise DataFileError(f"{name}：工作簿包内文件过多"
+                                f"（{len(infos)} 个，上限 {MAX_ENTRIES}）")
         total = sum(i.file_size for i in infos)
         packed = sum(i.compress_size for i in infos) or 1
         if total > MAX_UNPACKED_BYTES or total / packed > MAX_COMPRESSION_RATIO:
@@ -421,9 +423,11 @@ def _layout_issues(sheet: Any, spec: Sheet) -> Iterator[Issue]:
         yield Issue("XLSX-MERGED", spec.path, "多出的合并单元格：请取消合并，保持原表格式",
                     location=where(sheet.title, extra), stage="schema")
     for missing in sorted(expected - actual):
-        yield Issue("XLSX-MERGED", spec.path, "原表此处的合并单元格被拆分：请恢复合并，保持原表格式",
+        yield Issue("XLSX-MERGED", spec.path,
+                    "原表此处的合并单元格被拆分：请恢复合并，保持原表格式",
                     location=where(sheet.title, missing), stage="schema")
-    used = {_coordinates(c.cell) for c in (*spec.labels, *spec.inputs, *spec.formulas)}
+    cells: list[Label | Input | Formula] = [*spec.labels, *spec.inputs, *spec.formulas]
+    used = {_coordinates(c.cell) for c in cells}
     merged_inner = {rc for r in spec.merges for rc in _range_cells(r)}
     last_row = max(r for r, _ in used | merged_inner)
     last_col = max(c for _, c in used | merged_inner)

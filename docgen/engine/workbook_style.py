@@ -42,7 +42,8 @@ _ERRORS = {
     "amount": "请填写不小于 0 的数字，最多 3 位小数。",
     "cell_count": "请填写不小于 0 的整数；不适用填“/”；带附注写作“数值（附注）”。",
     "cell_signed": "请填写整数（减少用负数，如 -8）；不适用填“/”；带附注写作“数值（附注）”。",
-    "cell_amount": "请填写不小于 0 的数字（最多 3 位小数）；不适用填“/”；带附注写作“数值（附注）”。",
+    "cell_amount": ("请填写不小于 0 的数字（最多 3 位小数）；不适用填“/”；"
+                    "带附注写作“数值（附注）”。"),
 }
 
 
@@ -111,7 +112,7 @@ def finish(sheet: Worksheet, widths: Mapping[str, float],
         whole = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0",
                                allow_blank=True, showErrorMessage=True,
                                errorTitle="数量", error=_ERRORS["count"])
-        whole.sqref = " ".join(counts)  # type: ignore[assignment]
+        whole.sqref = " ".join(counts)
         sheet.add_data_validation(whole)
     for cell, kind in inputs:
         rule: DataValidation | None = None
@@ -132,7 +133,8 @@ def finish(sheet: Worksheet, widths: Mapping[str, float],
     sheet.protection.formatRows = False
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth = 1
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    if sheet.sheet_properties.pageSetUpPr is not None:
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def write_lines(sheet: Worksheet, lines: Sequence[str]) -> None:

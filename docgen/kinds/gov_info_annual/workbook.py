@@ -79,9 +79,11 @@ _FIELD_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 HELP_LINES = (
     "填写说明",
-    "1. 只在浅黄色单元格中填写；标签和灰色合计单元格受保护（合计是公式，docgen 读取时不用它，自行计算并核对）。",
-    "2. 数量填不小于 0 的整数；金额可带小数（最多 3 位）。表二中不适用的填“/”，带附注的写作“数值（附注）”，如“22（其中修订16件）”。",
-    "3. 正文单元格可含多段，按 Alt+Enter（WPS/LibreOffice 中为 Ctrl+Enter 或 Alt+Enter）换行即另起一段。",
+    "1. 只在浅黄色单元格中填写；标签和灰色合计单元格受保护"
+    "（合计是公式，docgen 读取时不用它，自行计算并核对）。",
+    "2. 数量填不小于 0 的整数；金额可带小数（最多 3 位）。表二中不适用的填“/”，"
+    "带附注的写作“数值（附注）”，如“22（其中修订16件）”。",
+    "3. 正文单元格可含多段：单元格内换行（Excel/WPS 按 Alt+Enter）即另起一段。",
     "4. 日期写作 2026-01-20。留空的可选项按默认处理（如标题、统计期限、引言由 docgen 生成）。",
     "5. 请勿改动工作表名称、插入或删除行列、合并或拆分单元格：docgen 按位置读取，改动处会被指出。",
     "6. 填好后：docgen check 本文件.xlsx 检查（问题会指出工作表和单元格）；"
@@ -380,9 +382,12 @@ def read_report_workbook(path: Path) -> ReadWorkbook:
 def next_year(data: Mapping[str, Any]) -> dict[str, Any]:
     """Return the start of next year's report from this year's `data`.
 
-    Carried: 机关、联系方式、网页信息栏中不随年度变化的项、各节小标题; 二、上年结转 ← 四、结转下年度;
-    table 2's stock figures as next year's starting point (2021: 现行有效件数; 2019: 对外公开总数量,
-    上一年项目数量 ← 上一年项目数量 + 本年增/减). Everything of the year itself is left blank.
+    Carried: 机关, 联系方式, the 网页信息栏 items that do not change yearly, section titles;
+    二、上年结转 ← 四、结转下年度; table 2's stock figures as next year's starting point
+    (2021: 现行有效件数, to which next year's 制发 is added and 废止 taken away; 2019:
+    对外公开总数量, and 上一年项目数量 ← 上一年项目数量 + 本年增/减). The rest is left blank. From
+    the 2019 format into the 2021 one nothing of table 2 is carried: 对外公开总数量 is not
+    现行有效件数.
     """
     year = data.get("year")
     following = year + 1 if isinstance(year, int) and not isinstance(year, bool) else year
