@@ -90,6 +90,17 @@ def test_generated_reports_round_trip_exactly(report: dict[str, Any]) -> None:
         assert docgen.load(path) == without_totals(report)
 
 
+def test_what_cells_cannot_show_comes_back(tmp_path: Path) -> None:
+    """Empty texts, nulls, empty objects and `format` have no cell; the marker keeps them."""
+    data = copy.deepcopy(COUNTY)
+    data.update(format="2021", other_matters="", header=None, title="")
+    data["signature"] = {}
+    assert docgen.load(write(tmp_path, data, "2021")) == without_totals(data)
+    typed_over = edit(write(tmp_path, data, "2021", "b.xlsx"), lambda b: b[FIELDS_SHEET]
+                      .__setitem__(cell_of("2021", "/other_matters"), "无。"))
+    assert docgen.load(typed_over)["other_matters"] == "无。"
+
+
 def test_same_data_same_bytes() -> None:
     assert export_workbook(COUNTY, "2021") == export_workbook(copy.deepcopy(COUNTY), "2021")
 

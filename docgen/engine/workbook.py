@@ -19,7 +19,7 @@ import re
 import zipfile
 import zlib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -187,8 +187,6 @@ def locate(issue: Issue, locations: Mapping[str, CellLocation]) -> Issue:
     for depth in range(len(parts), 0, -1):
         found = locations.get(pointer(*parts[:depth]))
         if found is not None:
-            from dataclasses import replace
-
             return replace(issue, location=found)
     return issue
 
@@ -540,12 +538,8 @@ def _nest(values: Mapping[str, Any], layout: Layout) -> dict[str, Any]:
                 _put(data, split_pointer(cell.path), "")
     for path, value in json.loads(layout.marker.get("kept", "{}") or "{}").items():
         if not any(p == path or p.startswith(path + "/") for p in values):
-            _put(data, split_pointer(path), _from_json(value))
+            _put(data, split_pointer(path), value)
     return data
-
-
-def _from_json(value: Any) -> Any:
-    return value
 
 
 def _put(data: dict[str, Any], parts: list[str], value: Any) -> None:
