@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -79,10 +80,6 @@ def put_input(sheet: Worksheet, cell: str, kind: str, value: Any, merge: str | N
     target.fill = _INPUT_FILL
     target.number_format = _FORMATS[kind]
     target.alignment = _TOP if kind == "text" else _CENTER
-    if kind == "text" and isinstance(value, str) and value:
-        # -- rows do not grow by themselves in every program: size a paragraph cell's row --
-        lines = sum(max(1, -(-_width(line) // _LINE_WIDTH)) for line in value.splitlines())
-        sheet.row_dimensions[target.row].height = min(409, 15 * max(1, lines))
     _bordered(sheet, cell, merge)
     if merge:
         sheet.merge_cells(merge)
@@ -107,6 +104,7 @@ def finish(sheet: Worksheet, widths: Mapping[str, float],
     """Column widths, data validation of `inputs` (cell, kind), protection, page setup."""
     for column, width in widths.items():
         sheet.column_dimensions[column].width = width
+    _fit_rows(sheet, widths)
     counts = [cell for cell, kind in inputs if kind == "count"]
     if counts:
         whole = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0",
@@ -133,6 +131,7 @@ def finish(sheet: Worksheet, widths: Mapping[str, float],
     sheet.protection.formatRows = False
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
     if sheet.sheet_properties.pageSetUpPr is not None:
         sheet.sheet_properties.pageSetUpPr.fitToPage = True
 
@@ -150,11 +149,30 @@ def write_lines(sheet: Worksheet, lines: Sequence[str]) -> None:
     sheet.protection.sheet = True
 
 
-#: Roughly how many half-width characters fit in a line of a text input cell (column B).
-_LINE_WIDTH = 84
+def _fit_rows(sheet: Worksheet, widths: Mapping[str, float]) -> None:
+    """Give rows whose texts wrap the height they need (not every program does it itself)."""
+    spans = {r.start_cell.coordinate: r for r in sheet.merged_cells.ranges}
+    heights: dict[int, float] = {}
+    for row in sheet.iter_rows():
+        for cell in row:
+            if not isinstance(cell.value, str) or cell.data_type == "f":
+                continue
+            span = spans.get(cell.coordinate)
+            if span is not None and span.min_row != span.max_row:
+                continue
+            first = cell.column if span is None else span.min_col
+            last = cell.column if span is None else span.max_col
+            room = sum(widths.get(get_column_letter(c), 8.43) for c in range(first, last + 1))
+            lines = sum(max(1, -(-_width(line) // max(1, int(room) - 2)))
+                        for line in cell.value.splitlines() or [""])
+            heights[cell.row] = max(heights.get(cell.row, 1), lines)
+    for row, lines in heights.items():
+        if lines > 1:
+            sheet.row_dimensions[row].height = min(409, 16 * lines)
 
 
 def _width(text: str) -> int:
+    """The width of `text` in half-width characters (CJK and full-width count 2)."""
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
