@@ -152,9 +152,9 @@ def write_lines(sheet: Worksheet, lines: Sequence[str]) -> None:
 def _fit_rows(sheet: Worksheet, widths: Mapping[str, float]) -> None:
     """Give rows whose texts wrap the height they need (not every program does it itself)."""
     spans = {r.start_cell.coordinate: r for r in sheet.merged_cells.ranges}
-    heights: dict[int, float] = {}
-    for row in sheet.iter_rows():
-        for cell in row:
+    heights: dict[int, int] = {}
+    for cells in sheet.iter_rows():
+        for cell in cells:
             if not isinstance(cell.value, str) or cell.data_type == "f":
                 continue
             span = spans.get(cell.coordinate)
@@ -163,12 +163,12 @@ def _fit_rows(sheet: Worksheet, widths: Mapping[str, float]) -> None:
             first = cell.column if span is None else span.min_col
             last = cell.column if span is None else span.max_col
             room = sum(widths.get(get_column_letter(c), 8.43) for c in range(first, last + 1))
-            lines = sum(max(1, -(-_width(line) // max(1, int(room) - 2)))
+            lines: int = sum(max(1, -(-_width(line) // max(1, int(room) - 2)))
                         for line in cell.value.splitlines() or [""])
             heights[cell.row] = max(heights.get(cell.row, 1), lines)
-    for row, lines in heights.items():
-        if lines > 1:
-            sheet.row_dimensions[row].height = min(409, 16 * lines)
+    for number, count in heights.items():
+        if count > 1:
+            sheet.row_dimensions[number].height = min(409, 16 * count)
 
 
 def _width(text: str) -> int:
