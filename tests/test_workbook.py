@@ -18,7 +18,8 @@ import openpyxl
 import pytest
 from conftest import EXAMPLES, read_json, tables, visible_texts
 from hypothesis import given
-from test_properties import SETTINGS, valid_reports
+from hypothesis import strategies as st
+from test_properties import AMOUNT, COUNT, LABEL, SETTINGS, TEXT, cells, valid_reports
 
 import docgen
 from docgen.cli import main
@@ -87,6 +88,34 @@ def test_examples_round_trip_exactly(example: str, tmp_path: Path) -> None:
 def test_generated_reports_round_trip_exactly(report: dict[str, Any]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = write(Path(folder), report, "2021")
+        assert docgen.load(path) == without_totals(report)
+
+
+@st.composite
+def reports_2019(draw: st.DrawFn) -> dict[str, Any]:
+    """The 2019 example with any table 2 (signed 本年增/减, amounts, notes, “/”) and texts."""
+    report = copy.deepcopy(JINDONG)
+    count, signed = cells(COUNT), cells(st.integers(min_value=-10**6, max_value=10**6))
+    proactive: dict[str, Any] = {
+        g: {k: draw(count) for k in ("made", "published", "total")}
+        for g in ("regulations", "normative_documents")}
+    for group in ("licensing", "other_services", "penalty", "coercion"):
+        proactive[group] = {"previous": draw(count), "change": draw(signed),
+                            "decisions": draw(count)}
+    proactive["fees"] = {"previous": draw(count), "change": draw(signed)}
+    proactive["procurement"] = {"count": draw(count), "amount": draw(cells(AMOUNT))}
+    report["proactive"] = proactive
+    report["agency"] = draw(LABEL)
+    report["problems"] = {"problems": draw(TEXT), "improvements": draw(TEXT)}
+    report["other_matters"] = draw(TEXT)
+    return report
+
+
+@SETTINGS
+@given(reports_2019())
+def test_generated_2019_reports_round_trip_exactly(report: dict[str, Any]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = write(Path(folder), report, "2019")
         assert docgen.load(path) == without_totals(report)
 
 
