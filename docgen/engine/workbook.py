@@ -394,8 +394,8 @@ def read_layout(book: Any, layout: Layout) -> ReadWorkbook:
             raw = None if found is None else found.value
             value, problem = _read_value(raw, cell, found)
             if problem is not None:
-                issues.append(Issue("XLSX-NUMBER" if "公式" not in problem else "XLSX-FORMULA",
-                                    cell.path, problem,
+                code, message = problem
+                issues.append(Issue(code, cell.path, message,
                                     location=CellLocation(spec.name, cell.cell),
                                     actual=_plain(raw), stage="schema"))
             if value is not None:
@@ -439,10 +439,11 @@ def _layout_issues(sheet: Any, spec: Sheet) -> Iterator[Issue]:
                     location=where(sheet.title, _cell_name(row, col)), stage="schema")
 
 
-def _read_value(raw: Any, cell: Input, found: Any) -> tuple[Any, str | None]:
-    """Return (value for the data, problem) for one input cell."""
+def _read_value(raw: Any, cell: Input, found: Any) -> tuple[Any, tuple[str, str] | None]:
+    """Return (value for the data, (code, message) of a problem) for one input cell."""
     if found is not None and found.data_type == "f":
-        return None, "单元格中是公式：docgen 不计算公式，请直接填写数值（合计由 docgen 计算）"
+        return None, ("XLSX-FORMULA",
+                      "单元格中是公式：docgen 不计算公式，请直接填写数值（合计由 docgen 计算）")
     if raw is None or (isinstance(raw, str) and not raw.strip() and cell.kind != "text"):
         return None, None
     if cell.kind == "text":
@@ -492,11 +493,11 @@ def _decimal(value: Any) -> Decimal | None:
     return exact if exact.is_finite() else None
 
 
-def _number_problem(raw: Any, kind: str) -> str:
+def _number_problem(raw: Any, kind: str) -> tuple[str, str]:
     want = _KIND_WORDS.get(kind, "数字")
     if isinstance(raw, str) and raw.strip() in ("/", "／"):
-        return f"此处不能填“/”：应填{want}；没有的填 0"
-    return f"应填{want}，实为“{_short(raw)}”"
+        return "XLSX-NUMBER", f"此处不能填“/”：应填{want}；没有的填 0"
+    return "XLSX-NUMBER", f"应填{want}，实为“{_short(raw)}”"
 
 
 def _text(raw: Any) -> str:
