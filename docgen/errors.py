@@ -102,7 +102,8 @@ class Issue:
     `path` is a JSON Pointer into the data (``/applications/results/total/commercial``);
     `labels` is the chain of official Chinese labels for it, from the schema's titles. A
     template problem has its place in the template as `location` (and a pointer in `path` when
-    it concerns a field). `stage` says which step found it.
+    it concerns a field); an issue in a report read from a workbook has the cell of its field
+    (`CellLocation`). `stage` says which step found it.
     """
 
     code: str

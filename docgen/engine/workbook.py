@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import warnings
 import zipfile
 import zlib
 from collections.abc import Iterator, Mapping
@@ -309,8 +310,12 @@ def open_workbook(path: Path) -> Any:
         raise UsageError(f"无法读取数据文件 {name}：{exc.strerror or exc}") from exc
     _check_package(raw, name)
     try:
-        return openpyxl.load_workbook(io.BytesIO(raw), data_only=False, keep_vba=False,
-                                      keep_links=False, rich_text=False)
+        with warnings.catch_warnings():
+            # -- openpyxl warns about Excel/WPS extensions it skips (slicers, conditional
+            # -- formats…); none of them holds data docgen reads --
+            warnings.simplefilter("ignore")
+            return openpyxl.load_workbook(io.BytesIO(raw), data_only=False, keep_vba=False,
+                                          keep_links=False, rich_text=False)
     except Exception as exc:  # -- openpyxl raises many kinds on a damaged part; all mean this --
         raise DataFileError(f"{name}：工作簿已损坏，无法读取（{type(exc).__name__}）") from exc
 
@@ -356,6 +361,8 @@ def read_marker(book: Any) -> dict[str, str] | None:
     if MARKER_SHEET not in book.sheetnames:
         return None
     sheet = book[MARKER_SHEET]
+    if not hasattr(sheet, "_cells"):  # -- a chart sheet under that name --
+        return None
     found: dict[str, str] = {}
     for (row, col), cell in sorted(sheet._cells.items())[:200]:
         if col == 1 and isinstance(cell.value, str):
@@ -385,6 +392,10 @@ def read_layout(book: Any, layout: Layout) -> ReadWorkbook:
                                 location=CellLocation(spec.name), stage="schema"))
             continue
         sheet = book[spec.name]
+        if not hasattr(sheet, "_cells"):
+            issues.append(Issue("XLSX-SHEET", spec.path, f"“{spec.name}”不是工作表（是图表？）",
+                                location=CellLocation(spec.name), stage="schema"))
+            continue
         broken = list(_layout_issues(sheet, spec))
         issues += broken
         if any(i.code == "XLSX-MOVED" for i in broken):
