@@ -24,6 +24,7 @@ from test_properties import AMOUNT, COUNT, LABEL, SETTINGS, TEXT, cells, valid_r
 import docgen
 from docgen.cli import main
 from docgen.engine import workbook as engine_workbook
+from docgen.engine import xlsx
 from docgen.kinds.gov_info_annual.workbook import (
     FIELDS_SHEET,
     TABLE2,
@@ -326,13 +327,13 @@ def test_hostile_workbooks_are_refused(case: str, tmp_path: Path,
         entries[sheet] = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]>' + body
         raw, expected = _zip(entries), "DOCTYPE/实体声明"
     elif case == "bomb":
-        entries["xl/media/zeros.bin"] = b"\0" * (engine_workbook.MAX_UNPACKED_BYTES + 1)
+        entries["xl/media/zeros.bin"] = b"\0" * (xlsx.MAX_UNPACKED_BYTES + 1)
         raw, expected = _zip(entries), "疑似压缩炸弹"
     elif case == "entries":
-        entries.update({f"xl/x{i}.bin": b"" for i in range(engine_workbook.MAX_ENTRIES)})
+        entries.update({f"xl/x{i}.bin": b"" for i in range(xlsx.MAX_ENTRIES)})
         raw, expected = _zip(entries), "文件过多"
     else:
-        monkeypatch.setattr(engine_workbook, "MAX_BYTES", 1000)
+        monkeypatch.setattr(xlsx, "MAX_BYTES", 1000)
         raw, expected = _zip(entries), "文件过大"
     path = tmp_path / "bad.xlsx"
     path.write_bytes(raw)

@@ -24,11 +24,11 @@ from docgen.engine.workbook import (
     ReadWorkbook,
     Sheet,
     cell_name,
-    open_workbook,
     read_layout,
     read_marker,
     write_workbook,
 )
+from docgen.engine.xlsx import open_workbook
 from docgen.errors import DataFileError, pointer, split_pointer
 from docgen.kinds.gov_info_annual.derive import (
     APPLICANT_COLUMNS,
