@@ -8,8 +8,9 @@ from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 #: The pipeline stage that found an issue: the data's format (schema, text), a consistency rule,
-#: or the template. Only `rules` errors may be overridden (`allow_errors`).
-Stage = Literal["schema", "rules", "template"]
+#: the template, or the reading of a published report (`import`). Only `rules` errors may be
+#: overridden (`allow_errors`).
+Stage = Literal["schema", "rules", "template", "import"]
 
 #: How each severity is named to the people who prepare reports.
 SEVERITY_LABELS: dict[str, str] = {"error": "错误", "warning": "警告"}
@@ -74,13 +75,51 @@ class TemplateLocation:
 
 
 @dataclass(frozen=True)
+class SourceLocation:
+    """A place in a published report being read back (``docgen import``/``audit``).
+
+    `source` is the file name; then a table cell (table, row, column: 1-based, as the reader
+    counts them in the document), a paragraph (1-based), or a page and line of text (PDF,
+    pasted text). `table_name` names the official table the cell belongs to (表三).
+    """
+
+    source: str = ""
+    paragraph: int | None = None
+    table: int | None = None
+    row: int | None = None
+    column: int | None = None
+    page: int | None = None
+    line: int | None = None
+    table_name: str = ""
+
+    def __str__(self) -> str:
+        if self.table is not None:
+            column = f" 第{self.column}列" if self.column is not None else ""
+            name = f"（{self.table_name}）" if self.table_name else ""
+            return f"表{self.table}{name} 第{self.row}行{column}"
+        if self.line is not None:
+            page = f"第{self.page}页 " if self.page is not None else ""
+            return f"{page}第{self.line}行"
+        if self.paragraph is not None:
+            return f"第{self.paragraph}段"
+        return self.source or "（整份文档）"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The location as JSON (``docgen audit --json``)."""
+        return {"source": self.source, "paragraph": self.paragraph, "table": self.table,
+                "row": self.row, "column": self.column, "page": self.page, "line": self.line,
+                "text": str(self)}
+
+
+@dataclass(frozen=True)
 class Issue:
     """One problem found in a report or a template, located by its path.
 
     `path` is a JSON Pointer into the data (``/applications/results/total/commercial``);
     `labels` is the chain of official Chinese labels for it, from the schema's titles. A
     template problem has its place in the template as `location` (and a pointer in `path` when
-    it concerns a field). `stage` says which step found it.
+    it concerns a field); a problem in a published report read back has its place in that
+    document (`SourceLocation`). `stage` says which step found it.
     """
 
     code: str
@@ -93,7 +132,7 @@ class Issue:
     #: Extra facts for tools (e.g. the surrounding text of a template problem).
     context: str | None = field(default=None, compare=False)
     stage: Stage = field(default="rules", compare=False)
-    location: TemplateLocation | None = None
+    location: TemplateLocation | SourceLocation | None = None
 
     @property
     def is_error(self) -> bool:
@@ -210,3 +249,8 @@ class LibreOfficeMissingError(PdfError, UsageError):
     """No LibreOffice (``soffice``) is installed, so no PDF can be made."""
 
     exit_code = 2
+
+
+class UnreadableDocumentError(DocgenError):
+    """A published document could not be read (``docgen import``/``audit``): not a report,
+    damaged, too large, or a PDF without a text layer. The message says which."""
