@@ -155,6 +155,18 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--pdf", action="store_true", help="同时输出 PDF")
     _add_kind_options(batch)
     batch.set_defaults(handler=_lazy("docgen.cli.batch", "cmd_batch"))
+
+    imp = commands.add_parser("import", help="读取已发布的报告（Word/网页/PDF/文字），生成数据文件")
+    imp.add_argument("file", metavar="FILE", help=".docx、.html、.pdf 或 .txt")
+    imp.add_argument("-o", "--output", metavar="DATA.json", help="输出数据文件（默认输出到屏幕）")
+    imp.set_defaults(handler=_lazy("docgen.cli.importing", "cmd_import"))
+    aud = commands.add_parser("audit", help="审查已发布的报告：读取后做全部检查，指出问题所在位置")
+    aud.add_argument("files", metavar="FILE", nargs="+", help="已发布的报告文件")
+    aud.add_argument("--previous", metavar="LAST", help="上一年度的报告（数据文件或已发布的文件）")
+    aud.add_argument("--json", action="store_true", help="以 JSON 输出（每份报告一项）")
+    aud.add_argument("--strict", action="store_true", help="有警告时也以状态 1 退出")
+    aud.add_argument("--csv", metavar="SUMMARY.csv", help="另存一份汇总表（每份报告一行）")
+    aud.set_defaults(handler=_lazy("docgen.cli.importing", "cmd_audit"))
     return parser
 
 
