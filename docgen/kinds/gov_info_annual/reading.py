@@ -20,6 +20,7 @@ from typing import Any
 from docgen.engine.published import Paragraph, PublishedDocument, Table
 from docgen.errors import Issue, SourceLocation, UnreadableDocumentError, split_pointer
 from docgen.kinds.gov_info_annual import reading_tables as tables
+from docgen.kinds.gov_info_annual.context import default_preamble
 from docgen.kinds.gov_info_annual.reading_tables import Token, core
 from docgen.kinds.gov_info_annual.versions import FORMAT_VERSIONS, format_for_year
 
@@ -182,14 +183,31 @@ def _header(tokens: list[Token], version: str) -> tuple[dict[str, str], set[int]
     return fields, used
 
 
+def _title(tokens: list[Token], skip: set[int]) -> tuple[int | None, str | None]:
+    """The report's title among `tokens` (on one line, or wrapped onto a second one)."""
+    for index, token in enumerate(tokens):
+        if index in skip or token.in_table:
+            continue
+        if _TITLE.search(token.text) and len(token.text) <= 80:
+            return index, token.text
+        if index + 1 < len(tokens) and len(tokens[index + 1].text) <= 20:
+            joined = token.text + tokens[index + 1].text
+            if _TITLE.search(joined) and not _TITLE.search(token.text) and len(joined) <= 80 \
+                    and joined.endswith("报告"):
+                return index, joined
+    return None, None
+
+
 def _front(report: dict[str, Any], tokens: list[Token], outside: list[Token], version: str,
            issues: list[Issue], name: str) -> None:
     """Title, agency, year, header block, published date, preamble and period."""
     header, used = _header(outside + tokens, version)
-    title_at = next((i for i, t in enumerate(tokens) if _TITLE.search(t.text)
-                     and len(t.text) <= 80 and i not in used), None)
-    title_text = tokens[title_at].text if title_at is not None else next(
-        (t.text for t in outside if _TITLE.search(t.text) and len(t.text) <= 80), None)
+    title_at, title_text = _title(tokens, {i - len(outside) for i in used})
+    if title_text is None:
+        title_text = _title(outside, set(range(len(outside))) & used)[1]
+        title_at = None
+    elif title_at is not None and title_text != tokens[title_at].text:
+        title_at += 1  # -- a title printed on two lines --
     if title_text is not None:
         found = _TITLE.search(title_text)
         assert found is not None
@@ -218,6 +236,7 @@ def _front(report: dict[str, Any], tokens: list[Token], outside: list[Token], ve
                                 int(period[6])).isoformat()}
             except ValueError:
                 pass
+    _standard_preamble(report)
     published = header.pop("published", None)
     moment = header.pop("published_time", None)
     published_date = _iso(published or "") or _iso(moment or "")
@@ -225,6 +244,37 @@ def _front(report: dict[str, Any], tokens: list[Token], outside: list[Token], ve
         report["published"] = published_date
     if header:
         report["header"] = header
+
+
+_WEBSITE = re.compile(r"本报告电子版可在(\S+?)下载。")
+_CONTACT = re.compile(r"如对本报告有任何疑问，请与.+?联系（(.+?)）。")
+_CONTACT_LABELS = {"地址": "address", "邮编": "postcode", "电话": "phone", "电子邮箱": "email"}
+
+
+def _standard_preamble(report: dict[str, Any]) -> None:
+    """A preamble docgen writes from agency, period and contact is read back as those."""
+    preamble, agency = report.get("preamble"), report.get("agency")
+    if not isinstance(preamble, str) or not agency or "year" not in report:
+        return
+    contact: dict[str, str] = {}
+    found = _CONTACT.search(preamble)
+    for part in found[1].split("；") if found else []:
+        label, _, value = part.partition("：")
+        if label in _CONTACT_LABELS and value:
+            contact[_CONTACT_LABELS[label]] = value
+    website = _WEBSITE.search(preamble)
+    if website:
+        contact["website"] = website[1]
+    year = report["year"]
+    period = report.get("period") or {"start": f"{year}-01-01", "end": f"{year}-12-31"}
+    try:
+        standard = default_preamble({"agency": agency, "period": period, "contact": contact})
+    except Exception:  # -- a period the formatter refuses is simply not the standard one --
+        return
+    if standard == preamble:
+        del report["preamble"]
+        if contact:
+            report["contact"] = contact
 
 
 # -- narrative -------------------------------------------------------------------------------

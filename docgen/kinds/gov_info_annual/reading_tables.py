@@ -74,6 +74,8 @@ def matches(printed: str, official: str) -> bool:
         return False
     if a == b:
         return True
+    if len(b) >= 4 and b in a or len(a) >= 6 and a in b:
+        return True  # -- a label wrapped over lines, or printed with its group's name --
     if len(a) >= 2 and len(b) >= 2 and (a in b or b in a) and min(len(a), len(b)) * 2 >= max(
             len(a), len(b)):
         return True
