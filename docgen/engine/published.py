@@ -63,6 +63,19 @@ class PublishedDocument:
 _SPACES = re.compile(r"[ \t\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff]+")
 
 
+_CJK = r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”‘’—…]"
+_JUSTIFIED = re.compile(rf"(?<={_CJK}) +| +(?={_CJK})")
+
+
+def unjustify(text: str) -> str:
+    """Return `text` without the spaces text extraction puts next to Chinese characters.
+
+    >>> unjustify("2025 年 1 月，共 3 件 。 见 https://a.cn 下载")
+    '2025年1月，共3件。见https://a.cn下载'
+    """
+    return _JUSTIFIED.sub("", text)
+
+
 def clean_text(text: str) -> str:
     """Return `text` with its spaces (``&nbsp;``, full-width, zero-width) collapsed and trimmed.
 

@@ -10,6 +10,7 @@ and forms are dropped; nothing is fetched.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,8 +22,9 @@ from docgen.engine.published import Cell, Paragraph, PublishedDocument, Table, c
 from docgen.errors import SourceLocation, UnreadableDocumentError
 from docgen.readers.text import decode_text
 
-#: The words every report has, in its first and fourth parts: the article holds both.
-ARTICLE_MARKERS = ("总体情况", "行政复议")
+#: The headings every report has, its first and fourth parts: the article holds both.
+ARTICLE_MARKERS = (re.compile(r"[一1][、.．]\s*总体情况"),
+                   re.compile(r"[四4][、.．]\s*(?:政府信息公开)?行政复议"))
 _DROP = ("script", "style", "noscript", "template", "select", "option", "button", "iframe",
          "object", "embed", "svg", "head")
 _BLOCK = frozenset({
@@ -63,8 +65,12 @@ def _parse(raw: bytes, name: str) -> Any:
         root = lxml.html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise UnreadableDocumentError(f"{name}：不是可读的网页（{exc}）") from exc
-    for element in root.iter(*_DROP):
-        element.drop_tree() if element.getparent() is not None else None
+    dropped = [e for e in root.iter(*_DROP)]
+    # -- page headers and footers of office-saved pages (LibreOffice: title="footer") --
+    dropped += root.xpath("//*[@title='footer' or @title='header' or @type='footer']")
+    for element in dropped:
+        if element.getparent() is not None:
+            element.drop_tree()
     return root
 
 
@@ -79,7 +85,7 @@ def _article(root: Any) -> Any:
         if not isinstance(element.tag, str):
             continue
         text = "".join(element.itertext())
-        if all(m in text for m in ARTICLE_MARKERS) and len(text) <= len("".join(best.itertext())):
+        if all(m.search(text) for m in ARTICLE_MARKERS) and len(text) <= len("".join(best.itertext())):
             best = element
     return best
 

@@ -11,7 +11,7 @@ import shutil
 import subprocess
 import unicodedata
 
-from docgen.engine.published import Paragraph, PublishedDocument, clean_text
+from docgen.engine.published import Paragraph, PublishedDocument, clean_text, unjustify
 from docgen.errors import SourceLocation, UnreadableDocumentError, UsageError
 
 #: Seconds pdftotext may take.
@@ -38,8 +38,6 @@ def pdf_text(raw: bytes, name: str) -> str:
 
 #: A page number as GB/T 9704 prints it (— 3 —), or 第3页（共8页）. A bare number is a figure.
 _PAGE_NUMBER = re.compile(r"^[—–\-－]\s*\d{1,4}\s*[—–\-－]$|^第\s*\d+\s*页(?:\s*[，,]?\s*共\s*\d+\s*页)?$")
-_CJK = r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”‘’—…]"
-_JUSTIFIED = re.compile(rf"(?<={_CJK}) +| +(?={_CJK})")
 _ENDS = ("。", "！", "？")
 
 
@@ -67,7 +65,7 @@ def _paragraphs(pages: list[str], name: str) -> list[Paragraph]:
     for number, page in enumerate(pages, start=1):
         for index, raw in enumerate(page.splitlines(), start=1):
             indent = len(raw) - len(raw.lstrip())
-            parts = [_JUSTIFIED.sub("", clean_text(part)) for part in re.split(r"\s{2,}", raw)]
+            parts = [unjustify(clean_text(part)) for part in re.split(r"\s{2,}", raw)]
             lines.append((number, index, indent,
                           [cell for part in parts if part for cell in _cells(part)]))
     full = max((_width(p[0]) for *_, p in lines if len(p) == 1), default=0) * 0.8

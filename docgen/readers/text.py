@@ -6,8 +6,14 @@ the cells back into rows by their labels.
 
 from __future__ import annotations
 
-from docgen.engine.published import Paragraph, PublishedDocument, clean_text
+import re
+
+from docgen.engine.published import Paragraph, PublishedDocument, clean_text, unjustify
 from docgen.errors import SourceLocation, UnreadableDocumentError
+
+
+#: A page number line left by text extraction (— 3 —).
+_PAGE_NUMBER = re.compile(r"^[—–\-－]\s*\d{1,4}\s*[—–\-－]$")
 
 
 def decode_text(raw: bytes, name: str) -> str:
@@ -25,8 +31,8 @@ def read_lines(lines: list[str], name: str, kind: str = "text",
     """Return one paragraph per non-empty line of `lines`, located by (page and) line."""
     found = []
     for number, line in enumerate(lines, start=first_line):
-        text = clean_text(line)
-        if text:
+        text = unjustify(clean_text(line))
+        if text and not _PAGE_NUMBER.match(text):
             found.append(Paragraph(text, SourceLocation(source=name, page=page, line=number)))
     return found
 

@@ -76,10 +76,10 @@ def matches(printed: str, official: str) -> bool:
         return True
     if len(b) >= 4 and b in a or len(a) >= 6 and a in b:
         return True  # -- a label wrapped over lines, or printed with its group's name --
-    if len(a) >= 2 and len(b) >= 2 and (a in b or b in a) and min(len(a), len(b)) * 2 >= max(
+    if min(len(a), len(b)) >= 3 and (a in b or b in a) and min(len(a), len(b)) * 2 >= max(
             len(a), len(b)):
         return True
-    return SequenceMatcher(None, a, b).ratio() >= 0.8
+    return min(len(a), len(b)) >= 4 and SequenceMatcher(None, a, b).ratio() >= 0.8
 
 
 @cache
@@ -241,6 +241,15 @@ def _unreadable(path: str, token: Token, name: str) -> Issue:
                  message=f"无法读出数字：“{token.text}”")
 
 
+def _miscounted(path: str, row: Row, wanted: int, name: str) -> Issue:
+    label = row.labels[-1].text if row.labels else ""
+    return Issue(code="IMPORT-UNREAD", path=path, stage="import",
+                 location=_named(row.values[0].location, name), actual=len(row.values),
+                 expected=wanted,
+                 message=f"“{label}”一行应有 {wanted} 个数字，读到 {len(row.values)} 个；"
+                         "为免错位，这一行未读入，请核对原文")
+
+
 def detect_version(tokens: list[Token]) -> str | None:
     """The format version whose table 2 these tokens print, by its own cell labels."""
     scores = {v: 0 for v in FORMAT_VERSIONS}
@@ -269,6 +278,9 @@ def read_table2(tokens: list[Token], version: str) -> TableReading:
     for item, cells in table2_leaves(version).items():
         row = _row_for(rows, title(version, "proactive", item), used)
         if row is None:
+            continue
+        if len(row.values) != len(cells):
+            reading.issues.append(_miscounted(f"/proactive/{item}", row, len(cells), name))
             continue
         for cell, token in zip(cells, row.values, strict=False):
             path = pointer("proactive", item, cell)
@@ -364,6 +376,10 @@ def read_table3(tokens: list[Token], version: str) -> TableReading:
         if parts in seen:
             continue
         seen.add(parts)
+        if len(row.values) != 7 + (extra_at is not None):
+            reading.issues.append(_miscounted(pointer("applications", *parts), row,
+                                              7 + (extra_at is not None), name))
+            continue
         for column, token in _columns(row.values, extra_at):
             path = pointer("applications", *parts, column)
             try:
