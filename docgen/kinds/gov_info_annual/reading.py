@@ -17,7 +17,7 @@ from decimal import Decimal
 from difflib import SequenceMatcher
 from typing import Any
 
-from docgen.engine.published import Paragraph, PublishedDocument, Table
+from docgen.engine.published import Paragraph, PublishedDocument, Table, unjustify
 from docgen.errors import Issue, SourceLocation, UnreadableDocumentError, split_pointer
 from docgen.kinds.gov_info_annual import reading_tables as tables
 from docgen.kinds.gov_info_annual.context import default_preamble
@@ -125,6 +125,7 @@ def _headings(tokens: list[Token], version: str) -> dict[str, int]:
 # -- front matter ----------------------------------------------------------------------------
 
 _HEADER_ALIASES = {"索引号": "index_no", "发布单位": "publisher", "文号": "document_no",
+                   "来源": "source",
                    "发布日期": "published", "公开日期": "published", "成文日期": "published",
                    "发布时间": "published_time"}
 _CHROME_LABELS = ("访问次数", "浏览次数", "字体", "主题分类", "名称", "有效性", "生成日期")
@@ -161,7 +162,7 @@ def _header(tokens: list[Token], version: str) -> tuple[dict[str, str], set[int]
     used: set[int] = set()
     index = 0
     while index < len(tokens):
-        text = tokens[index].text.lstrip("•·●▪◆■-* ")
+        text = unjustify(tokens[index].text).lstrip("•·●▪◆■-* ")
         hits = list(pattern.finditer(text))
         if not hits or hits[0].start() > 0:
             index += 1
