@@ -253,10 +253,12 @@ def test_damaged_portal_page_is_read_with_its_problems_located() -> None:
     assert blank == 0  # -- printed blank, never read as 0 --
     assert report.data["applications"] == expected["applications"]
     assert [(str(i), i.path) for i in report.issues] == [
-        ("警告 [IMPORT-EXTRA-COLUMN] 表2（表三） 第4行 第5列：表三多出一列（法人或其他组织小计），已略过",
-         "/applications"),
-        ("错误 [IMPORT-BLANK-CELL] 表2（表三） 第7行 第7列：单元格空白：应填数字（没有的填 0，"
-         "不适用的填“/”）；已留空，未按 0 计", "/applications/results/partially_disclosed/research"),
+        ("警告 [IMPORT-EXTRA-COLUMN] 表2（表三） 第4行 第5列（三、收到和处理政府信息公开申请情况）："
+         "表三多出一列（法人或其他组织小计），已略过", "/applications"),
+        ("错误 [IMPORT-BLANK-CELL] 表2（表三） 第7行 第7列（三、收到和处理政府信息公开申请情况 › "
+         "三、本年度办理结果 › （二）部分公开（区分处理的，只计这一情形，不计其他情形） › 科研机构）："
+         "单元格空白：应填数字（没有的填 0，不适用的填“/”）；已留空，未按 0 计",
+         "/applications/results/partially_disclosed/research"),
     ]
 
 

@@ -17,6 +17,7 @@ from decimal import Decimal
 from difflib import SequenceMatcher
 from typing import Any
 
+from docgen.engine.schema import with_labels
 from docgen.engine.published import Paragraph, PublishedDocument, Table, unjustify
 from docgen.errors import Issue, SourceLocation, UnreadableDocumentError, split_pointer
 from docgen.kinds.gov_info_annual import reading_tables as tables
@@ -432,6 +433,8 @@ def read_report(document: PublishedDocument) -> ImportedReport:
             issues.append(Issue(code="IMPORT-UNREAD", path=f"/{key}", stage="import",
                                 location=SourceLocation(source=name),
                                 message=f"未找到“{tables.title(version, key)}”部分"))
+    schema = tables.schema_of(version)
+    imported.issues = [with_labels(schema, i) for i in issues]
     return imported
 
 
