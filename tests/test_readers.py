@@ -88,8 +88,9 @@ def test_docx_figures_are_located_by_table_row_and_column(tmp_path: Path) -> Non
 
 
 CELL = st.integers(0, 40)
-NOTE_CELL = st.one_of(CELL, st.none(), st.builds(lambda v, n: {"value": v, "note": f"其中修订{n}件"},
-                                                  CELL, st.integers(0, 9)))
+NOTE_CELL = st.one_of(CELL, st.none(),
+                      st.builds(lambda v, n: {"value": v, "note": f"其中修订{n}件"},
+                                CELL, st.integers(0, 9)))
 AGENCIES = st.sampled_from(["泽安县市场监督管理局", "金华市金东区财政局", "某某市人民政府办公室",
                             "青山镇人民政府", "县交通运输局"])
 SENTENCES = st.sampled_from([
@@ -197,7 +198,7 @@ def test_libreoffice_html_page_imports_like_the_original() -> None:
 
 
 def test_old_word_doc_gets_one_clear_message() -> None:
-    with pytest.raises(UnreadableDocumentError, match="旧版 Word（.doc）.*另存为 .docx"):
+    with pytest.raises(UnreadableDocumentError, match=r"旧版 Word（\.doc）.*另存为 \.docx"):
         import_report(PUBLISHED / "county-bureau-2025.doc")
 
 
@@ -253,10 +254,12 @@ def test_damaged_portal_page_is_read_with_its_problems_located() -> None:
     assert blank == 0  # -- printed blank, never read as 0 --
     assert report.data["applications"] == expected["applications"]
     assert [(str(i), i.path) for i in report.issues] == [
-        ("警告 [IMPORT-EXTRA-COLUMN] 表2（表三） 第4行 第5列（三、收到和处理政府信息公开申请情况）："
-         "表三多出一列（法人或其他组织小计），已略过", "/applications"),
-        ("错误 [IMPORT-BLANK-CELL] 表2（表三） 第7行 第7列（三、收到和处理政府信息公开申请情况 › "
-         "三、本年度办理结果 › （二）部分公开（区分处理的，只计这一情形，不计其他情形） › 科研机构）："
+        ("警告 [IMPORT-EXTRA-COLUMN] 表2（表三） 第4行 第5列（"
+         "三、收到和处理政府信息公开申请情况）：表三多出一列（法人或其他组织小计），已略过",
+         "/applications"),
+        ("错误 [IMPORT-BLANK-CELL] 表2（表三） 第7行 第7列（"
+         "三、收到和处理政府信息公开申请情况 › 三、本年度办理结果 › "
+         "（二）部分公开（区分处理的，只计这一情形，不计其他情形） › 科研机构）："
          "单元格空白：应填数字（没有的填 0，不适用的填“/”）；已留空，未按 0 计",
          "/applications/results/partially_disclosed/research"),
     ]

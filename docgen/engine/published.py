@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from docgen.errors import Issue, SourceLocation
 
+
 @dataclass(frozen=True)
 class Cell:
     """One cell of a table grid as printed: its text and where it is."""

@@ -15,7 +15,7 @@ from docgen.engine.published import PublishedDocument
 from docgen.errors import UnreadableDocumentError, UsageError
 from docgen.kinds.gov_info_annual.reading import ImportedReport, read_report
 
-__all__ = ["ImportedReport", "SUFFIXES", "import_report", "read_document"]
+__all__ = ["SUFFIXES", "ImportedReport", "import_report", "read_document"]
 
 Reader = Callable[[bytes, str], PublishedDocument]
 

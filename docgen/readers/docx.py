@@ -57,7 +57,8 @@ def _document_xml(raw: bytes, name: str) -> bytes:
                 RuntimeError) as exc:
             raise UnreadableDocumentError(f"{name}：文档包已损坏（{exc}）") from exc
     if b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data[:4096]:
-        raise UnreadableDocumentError(f"{name}：文档含有 DOCTYPE/实体声明（可能是 XXE 攻击），已拒绝")
+        raise UnreadableDocumentError(
+            f"{name}：文档含有 DOCTYPE/实体声明（可能是 XXE 攻击），已拒绝")
     return data
 
 

@@ -85,7 +85,8 @@ def _article(root: Any) -> Any:
         if not isinstance(element.tag, str):
             continue
         text = "".join(element.itertext())
-        if all(m.search(text) for m in ARTICLE_MARKERS) and len(text) <= len("".join(best.itertext())):
+        if all(m.search(text) for m in ARTICLE_MARKERS) and \
+                len(text) <= len("".join(best.itertext())):
             best = element
     return best
 

@@ -37,7 +37,8 @@ def pdf_text(raw: bytes, name: str) -> str:
 
 
 #: A page number as GB/T 9704 prints it (— 3 —), or 第3页（共8页）. A bare number is a figure.
-_PAGE_NUMBER = re.compile(r"^[—–\-－]\s*\d{1,4}\s*[—–\-－]$|^第\s*\d+\s*页(?:\s*[，,]?\s*共\s*\d+\s*页)?$")
+_PAGE_NUMBER = re.compile(
+    r"^[—–\-－]\s*\d{1,4}\s*[—–\-－]$|^第\s*\d+\s*页(?:\s*[，,]?\s*共\s*\d+\s*页)?$")
 _ENDS = ("。", "！", "？")
 
 
@@ -61,9 +62,9 @@ def _paragraphs(pages: list[str], name: str) -> list[Paragraph]:
     this one is not indented (a new paragraph is); across pages too. Page numbers are
     dropped; justified spacing next to Chinese is removed (pdftotext prints ``2025 年``).
     """
-    lines = []
-    for number, page in enumerate(pages, start=1):
-        for index, raw in enumerate(page.splitlines(), start=1):
+    lines: list[tuple[int, int, int, list[str]]] = []
+    for number, text in enumerate(pages, start=1):
+        for index, raw in enumerate(text.splitlines(), start=1):
             indent = len(raw) - len(raw.lstrip())
             parts = [unjustify(clean_text(part)) for part in re.split(r"\s{2,}", raw)]
             lines.append((number, index, indent,
@@ -73,7 +74,7 @@ def _paragraphs(pages: list[str], name: str) -> list[Paragraph]:
     current: list[str] = []
     place = SourceLocation(source=name)
     for page, index, indent, parts in lines:
-        if not parts or len(parts) == 1 and _PAGE_NUMBER.match(parts[0]):
+        if not parts or (len(parts) == 1 and _PAGE_NUMBER.match(parts[0])):
             continue  # -- layout mode marks paragraphs by indent; blank lines say nothing --
         here = SourceLocation(source=name, page=page, line=index)
         runs_on = bool(current) and len(parts) == 1 and indent < 2 and _width(

@@ -11,7 +11,6 @@ import re
 from docgen.engine.published import Paragraph, PublishedDocument, clean_text, unjustify
 from docgen.errors import SourceLocation, UnreadableDocumentError
 
-
 #: A page number line left by text extraction (— 3 —).
 _PAGE_NUMBER = re.compile(r"^[—–\-－]\s*\d{1,4}\s*[—–\-－]$")
 

@@ -9,6 +9,7 @@ header block, preamble and period, and tables 2–4 are read by their labels
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -17,8 +18,8 @@ from decimal import Decimal
 from difflib import SequenceMatcher
 from typing import Any
 
-from docgen.engine.schema import with_labels
 from docgen.engine.published import Paragraph, PublishedDocument, Table, unjustify
+from docgen.engine.schema import with_labels
 from docgen.errors import Issue, SourceLocation, UnreadableDocumentError, split_pointer
 from docgen.kinds.gov_info_annual import reading_tables as tables
 from docgen.kinds.gov_info_annual.context import default_preamble
@@ -103,7 +104,7 @@ def _tokens(blocks: Sequence[Any]) -> list[Token]:
 
 
 def _is_heading(token: Token, part: int, official: str) -> bool:
-    text = token.text.translate(str.maketrans({"．": "、", ".": "、"}))
+    text = token.text.replace("．", "、").replace(".", "、")
     if token.in_table or len(text) > 40 or not text.startswith(_ORDINALS[part] + "、"):
         return False
     a, b = core(text), core(official)
@@ -231,13 +232,11 @@ def _front(report: dict[str, Any], tokens: list[Token], outside: list[Token], ve
         period = _PERIOD.search(report["preamble"].replace(" ", ""))
         if period is not None:
             start_year = int(period[1])
-            try:
+            with contextlib.suppress(ValueError):  # -- an impossible date is not a period --
                 report["period"] = {
                     "start": date(start_year, int(period[2]), int(period[3])).isoformat(),
                     "end": date(int(period[4] or start_year), int(period[5]),
                                 int(period[6])).isoformat()}
-            except ValueError:
-                pass
     _standard_preamble(report)
     published = header.pop("published", None)
     moment = header.pop("published_time", None)

@@ -48,7 +48,8 @@ class Row:
 
 _BRACKETS = str.maketrans({"(": "（", ")": "）", "[": "〔", "]": "〕", ":": "：", ",": "，",
                            ";": "；", "【": "〔", "】": "〕"})
-_NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|（[一二三四五六七八九十\d]+）|\d+[.．、])")
+_NUMBERING = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、.．]|（[一二三四五六七八九十\d]+）|\d+[.．、])")
 _REMARK = re.compile(r"（[^（）]*）")
 _NOISE = re.compile(r"[\s·•●\-—_“”\"'：:]")
 
@@ -74,7 +75,7 @@ def matches(printed: str, official: str) -> bool:
         return False
     if a == b:
         return True
-    if len(b) >= 4 and b in a or len(a) >= 6 and a in b:
+    if (len(b) >= 4 and b in a) or (len(a) >= 6 and a in b):
         return True  # -- a label wrapped over lines, or printed with its group's name --
     if min(len(a), len(b)) >= 3 and (a in b or b in a) and min(len(a), len(b)) * 2 >= max(
             len(a), len(b)):
@@ -287,7 +288,7 @@ def read_table2(tokens: list[Token], version: str) -> TableReading:
             label = title(version, "proactive", item, cell)
             unit = "万元" if "万元" in label else "元" if item == "procurement" and \
                 cell == "amount" else ""
-            signed = "change" == cell
+            signed = cell == "change"
             try:
                 reading.put(path, token, parse_value(token.text, unit=unit, signed=signed), name)
             except ValueError:
@@ -352,10 +353,10 @@ def read_table3(tokens: list[Token], version: str) -> TableReading:
             message="表三多出一列（法人或其他组织小计），已略过"))
     group: list[str] = []
     seen: set[tuple[str, ...]] = set()
-    old_other = version != "2019" and not any(
-        _row_path(r, version, []) in (("results", "other", m) for m in
-                                      children(version, "applications", "results", "other"))
-        for r in rows)
+    other_rows = {("results", "other", m)
+                  for m in children(version, "applications", "results", "other")}
+    old_other = version != "2019" and not any(_row_path(r, version, []) in other_rows
+                                              for r in rows)
     for row in rows:
         parts = _row_path(row, version, group)
         if parts is None:

@@ -35,7 +35,8 @@ QUOTED = 3
 _SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?")
 _NUMBERS = re.compile(r"[\d０-９]+(?:[.,．，]\d+)*")
 _SPACE = re.compile(r"\s+")
-_LEADING = re.compile(r"^(?:（[一二三四五六七八九十\d]+）|[一二三四五六七八九十]+[、是]|\d+[.．、])")
+_LEADING = re.compile(
+    r"^(?:（[一二三四五六七八九十\d]+）|[一二三四五六七八九十]+[、是]|\d+[.．、])")
 
 
 def _texts(report: Report) -> Iterator[str]:
@@ -119,7 +120,8 @@ def iter_stock_issues(report: Report, previous: Report) -> Iterator[Issue]:
             yield Issue(
                 "T2-STOCK", pointer("proactive", item, "in_force"),
                 f"{label}的现行有效件数应为 {expected}（上年度 {previous_stock} + 本年制发 "
-                f"{issued} − 本年废止 {repealed}），实为 {found}；如有清理等原因，请在该格加附注说明",
+                f"{issued} − 本年废止 {repealed}），实为 {found}；"
+                "如有清理等原因，请在该格加附注说明",
                 severity="warning", expected=expected, actual=found)
 
 
