@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from conftest import EXAMPLES, FIXTURES, REFERENCE_TEXT, read_json
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import docgen
@@ -175,6 +175,21 @@ def test_pdf_round_trip_of_the_examples(tmp_path: Path, data: dict[str, Any]) ->
     assert report.data["proactive"] == expected["proactive"]
 
 
+@pytest.mark.slow
+@settings(max_examples=3, deadline=None, phases=[Phase.explicit, Phase.generate],
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(reports())
+def test_pdf_round_trip_of_generated_reports(data: dict[str, Any]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        pdf = docgen.render(data, pdf=True, allow_errors=True)
+        report = imported(Path(folder), pdf, ".pdf")
+    expected = as_printed(data)
+    report.data.pop("header", None)
+    expected.pop("header", None)
+    assert [str(i) for i in report.issues] == []
+    assert _loose(report.data) == _loose(expected)
+
+
 def _loose(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _loose(v) for k, v in value.items()}
@@ -197,7 +212,15 @@ def test_libreoffice_html_page_imports_like_the_original() -> None:
     assert report.data == as_printed(JINDONG)
 
 
-def test_old_word_doc_gets_one_clear_message() -> None:
+@pytest.mark.slow
+def test_old_word_doc_is_converted_by_libreoffice() -> None:
+    report = import_report(PUBLISHED / "county-bureau-2025.doc")
+    assert report.data == as_printed(COUNTY)
+
+
+def test_old_word_doc_without_libreoffice_gets_one_clear_message(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("DOCGEN_SOFFICE", str(tmp_path / "no-soffice"))
     with pytest.raises(UnreadableDocumentError, match=r"旧版 Word（\.doc）.*另存为 \.docx"):
         import_report(PUBLISHED / "county-bureau-2025.doc")
 

@@ -41,7 +41,7 @@ def _reader(suffix: str) -> Reader | None:
 
 
 #: The file suffixes `read_document` knows.
-SUFFIXES = (".docx", ".html", ".htm", ".shtml", ".xhtml", ".pdf", ".txt", ".text")
+SUFFIXES = (".docx", ".doc", ".html", ".htm", ".shtml", ".xhtml", ".pdf", ".txt", ".text")
 
 
 def _sniffed(raw: bytes, suffix: str) -> str:

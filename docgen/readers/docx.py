@@ -25,10 +25,23 @@ from docgen.engine.fill import (
     W_NS,
 )
 from docgen.engine.published import Cell, Paragraph, PublishedDocument, Table, clean_text
-from docgen.errors import SourceLocation, UnreadableDocumentError
+from docgen.engine.pdf import find_libreoffice, office_convert
+from docgen.errors import PdfError, SourceLocation, UnreadableDocumentError
 
 _W = f"{{{W_NS}}}"
 _DOCUMENT = "word/document.xml"
+
+
+def _doc_to_docx(raw: bytes, name: str) -> bytes:
+    """An old binary Word file (.doc) converted by LibreOffice, when it is installed."""
+    if find_libreoffice() is None:
+        raise UnreadableDocumentError(
+            f"{name}：这是旧版 Word（.doc）文件，请先在 Word/WPS/LibreOffice 中另存为 .docx"
+            "（或安装 LibreOffice 后由 docgen 自动转换）")
+    try:
+        return office_convert(raw, ".doc", "docx")
+    except PdfError as exc:
+        raise UnreadableDocumentError(f"{name}：旧版 Word（.doc）文件无法转换：{exc}") from exc
 
 
 def _document_xml(raw: bytes, name: str) -> bytes:
@@ -36,8 +49,7 @@ def _document_xml(raw: bytes, name: str) -> bytes:
     if len(raw) > MAX_TEMPLATE_BYTES:
         raise UnreadableDocumentError(f"{name}：文件过大（上限 {MAX_TEMPLATE_BYTES} 字节）")
     if raw.startswith(b"\xd0\xcf\x11\xe0"):
-        raise UnreadableDocumentError(
-            f"{name}：这是旧版 Word（.doc）文件，请先在 Word/WPS/LibreOffice 中另存为 .docx")
+        raw = _doc_to_docx(raw, name)
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
     except zipfile.BadZipFile as exc:

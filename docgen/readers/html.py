@@ -25,6 +25,7 @@ from docgen.readers.text import decode_text
 #: The headings every report has, its first and fourth parts: the article holds both.
 ARTICLE_MARKERS = (re.compile(r"[一1][、.．]\s*总体情况"),
                    re.compile(r"[四4][、.．]\s*(?:政府信息公开)?行政复议"))
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _DROP = ("script", "style", "noscript", "template", "select", "option", "button", "iframe",
          "object", "embed", "svg", "head")
 _BLOCK = frozenset({
@@ -59,6 +60,7 @@ def _parse(raw: bytes, name: str) -> Any:
         raise UnreadableDocumentError(f"{name}：文件过大（上限 {MAX_TEMPLATE_BYTES} 字节）")
     text = decode_text(raw, name) if b"charset=gb" not in raw[:2048].lower() \
         else raw.decode("gb18030", "replace")
+    text = _XML_DECLARATION.sub("", text, count=1)  # -- lxml refuses str with an encoding --
     parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True,
                                   huge_tree=False)
     try:

@@ -45,9 +45,18 @@ _ENDS = ("。", "！", "？")
 _FIGURES = re.compile(r"^[\d.,/]+(?: [\d.,/]+)+$")
 
 
+_FIGURE = r"(?:[-+]?\d[\d,.]*(?:（[^（）]*）)?|/)"
+_RUN_OF_FIGURES = re.compile(rf"^{_FIGURE}{{2,}}$")
+
+
 def _cells(part: str) -> list[str]:
-    """Figures a single space apart are separate cells."""
-    return part.split(" ") if _FIGURES.match(part) else [part]
+    """Figures a single space apart, or printed one after another (``8（其中修订3件）4``),
+    are separate cells."""
+    if _FIGURES.match(part):
+        return part.split(" ")
+    if _RUN_OF_FIGURES.match(part):
+        return re.findall(_FIGURE, part)
+    return [part]
 
 
 def _width(text: str) -> int:

@@ -332,6 +332,8 @@ def _closing(report: dict[str, Any], lines: list[str], version: str) -> None:
             and not lines[-2].endswith(_SENTENCE_END):
         signature: dict[str, str] = {}
         when = _iso(lines[-1])
+        if when and "published" not in report:
+            report["published"] = when  # -- no header block: the signature's date --
         if lines[-2] != report.get("agency"):
             signature["agency"] = lines[-2]
         if when and when != report.get("published"):

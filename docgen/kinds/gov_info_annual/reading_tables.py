@@ -19,7 +19,7 @@ from typing import Any
 
 from docgen.engine.resources import data_dir
 from docgen.engine.schema import load_schema, resolve_node
-from docgen.errors import Issue, SourceLocation, pointer
+from docgen.errors import Issue, SourceLocation, pointer, split_pointer
 from docgen.kinds.gov_info_annual.derive import APPLICANT_COLUMNS, REVIEW_GROUPS, REVIEW_PARTS
 from docgen.kinds.gov_info_annual.versions import FORMAT_VERSIONS, GOV_INFO_ANNUAL
 
@@ -433,8 +433,6 @@ def iter_required_cells(version: str) -> Iterator[str]:
 
 def set_path(data: dict[str, Any], path: str, value: Any) -> None:
     """Set `value` at the JSON Pointer `path` of `data`, making objects on the way."""
-    from docgen.errors import split_pointer
-
     parts = split_pointer(path)
     target = data
     for part in parts[:-1]:
