@@ -176,7 +176,7 @@ def test_pdf_round_trip_of_the_examples(tmp_path: Path, data: dict[str, Any]) ->
 
 
 @pytest.mark.slow
-@settings(max_examples=3, deadline=None, phases=[Phase.explicit, Phase.generate],
+@settings(max_examples=3, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(reports())
 def test_pdf_round_trip_of_generated_reports(data: dict[str, Any]) -> None:

@@ -68,5 +68,6 @@ def office_convert(data: bytes, suffix: str, target: str, timeout: float = TIMEO
         if result.returncode != 0 or not converted.exists():
             detail = (result.stderr or result.stdout).decode("utf-8", "replace").strip()
             raise PdfError(
-                f"LibreOffice 未能生成 {target.upper()}（退出码 {result.returncode}）：{detail[-500:]}")
+                f"LibreOffice 未能生成 {target.upper()}（退出码 {result.returncode}）："
+                f"{detail[-500:]}")
         return converted.read_bytes()

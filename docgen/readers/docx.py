@@ -24,8 +24,8 @@ from docgen.engine.fill import (
     SAFE_PARSER,
     W_NS,
 )
-from docgen.engine.published import Cell, Paragraph, PublishedDocument, Table, clean_text
 from docgen.engine.pdf import find_libreoffice, office_convert
+from docgen.engine.published import Cell, Paragraph, PublishedDocument, Table, clean_text
 from docgen.errors import PdfError, SourceLocation, UnreadableDocumentError
 
 _W = f"{{{W_NS}}}"

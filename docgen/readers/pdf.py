@@ -39,13 +39,12 @@ def pdf_text(raw: bytes, name: str) -> str:
 #: A page number as GB/T 9704 prints it (— 3 —), or 第3页（共8页）. A bare number is a figure.
 _PAGE_NUMBER = re.compile(
     r"^[—–\-－]\s*\d{1,4}\s*[—–\-－]$|^第\s*\d+\s*页(?:\s*[，,]?\s*共\s*\d+\s*页)?$")
-_ENDS = ("。", "！", "？")
 
 
 _FIGURES = re.compile(r"^[\d.,/]+(?: [\d.,/]+)+$")
 
 
-_FIGURE = r"(?:[-+]?\d[\d,.]*(?:（[^（）]*）)?|/)"
+_FIGURE = r"(?:\d[\d,.]*(?:（[^（）]*）)?|/)"
 _RUN_OF_FIGURES = re.compile(rf"^{_FIGURE}{{2,}}$")
 
 
@@ -54,7 +53,7 @@ def _cells(part: str) -> list[str]:
     are separate cells."""
     if _FIGURES.match(part):
         return part.split(" ")
-    if _RUN_OF_FIGURES.match(part):
+    if "（" in part and _RUN_OF_FIGURES.match(part):  # -- not 2020-01-17 --
         return re.findall(_FIGURE, part)
     return [part]
 
@@ -86,8 +85,10 @@ def _paragraphs(pages: list[str], name: str) -> list[Paragraph]:
         if not parts or (len(parts) == 1 and _PAGE_NUMBER.match(parts[0])):
             continue  # -- layout mode marks paragraphs by indent; blank lines say nothing --
         here = SourceLocation(source=name, page=page, line=index)
+        # -- official documents indent a paragraph's first line (GB/T 9704): a full line
+        # -- followed by an unindented one runs on, even when it happens to end in 。 --
         runs_on = bool(current) and len(parts) == 1 and indent < 2 and _width(
-            current[-1]) >= full and not current[-1].endswith(_ENDS)
+            current[-1]) >= full
         if runs_on:
             current.append(parts[0])
             continue

@@ -247,8 +247,14 @@ def _front(report: dict[str, Any], tokens: list[Token], outside: list[Token], ve
         report["header"] = header
 
 
+def _unpunctuated(text: str) -> str:
+    """`text` without the commas a PDF's text layer may lose at a line end (hanging), and
+    without the paragraph breaks a line ending in 。 may add."""
+    return text.replace("，", "").replace("、", "").replace("\n", "")
+
+
 _WEBSITE = re.compile(r"本报告电子版可在(\S+?)下载。")
-_CONTACT = re.compile(r"如对本报告有任何疑问，请与.+?联系（(.+?)）。")
+_CONTACT = re.compile(r"如对本报告有任何疑问，?请与.+?联系（(.+?)）。")
 _CONTACT_LABELS = {"地址": "address", "邮编": "postcode", "电话": "phone", "电子邮箱": "email"}
 
 
@@ -272,7 +278,7 @@ def _standard_preamble(report: dict[str, Any]) -> None:
         standard = default_preamble({"agency": agency, "period": period, "contact": contact})
     except Exception:  # -- a period the formatter refuses is simply not the standard one --
         return
-    if standard == preamble:
+    if _unpunctuated(standard) == _unpunctuated(preamble):
         del report["preamble"]
         if contact:
             report["contact"] = contact
