@@ -210,3 +210,17 @@ def test_audit_previous_may_be_a_published_file(tmp_path: Path,
     assert code == 0
     assert "警告 [SAME-AS-LAST-YEAR]" in out and "警告 [CARRY-OVER]" in out
     assert "第" in out.split("[CARRY-OVER]")[1].splitlines()[0]  # -- located in the document --
+
+
+def test_audit_reports_the_old_format_used_in_a_new_year(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = read_json(EXAMPLES / "jindong-2019.json")
+    data.update(year=2022, published="2023-01-17", period={"start": "2022-01-01",
+                                                           "end": "2022-12-31"})
+    data.pop("title", None)
+    report = tmp_path / "old-format.docx"
+    docgen.render(data, report)
+    code, out, _ = run(capsys, "audit", str(report), "--json")
+    [result] = json.loads(out)
+    assert (result["year"], result["format"]) == (2022, "2019")
+    assert "FORMAT-YEAR" in result["codes"]
