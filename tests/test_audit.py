@@ -222,5 +222,6 @@ def test_audit_reports_the_old_format_used_in_a_new_year(
     docgen.render(data, report)
     code, out, _ = run(capsys, "audit", str(report), "--json")
     [result] = json.loads(out)
+    assert code == 0  # -- a warning: the figures themselves add up --
     assert (result["year"], result["format"]) == (2022, "2019")
     assert "FORMAT-YEAR" in result["codes"]

@@ -372,6 +372,12 @@ def test_html_entities_and_scripts_are_not_expanded_or_run(tmp_path: Path) -> No
     assert "root:" not in repr(report.data)
 
 
+def test_a_page_with_too_many_elements_is_refused(tmp_path: Path) -> None:
+    page = "<html><body>" + "<span>x</span>" * 200_001 + "</body></html>"
+    with pytest.raises(UnreadableDocumentError, match="网页元素过多"):
+        imported(tmp_path, page.encode(), ".html")
+
+
 def test_same_file_same_result() -> None:
     first = import_report(PUBLISHED / "damaged-portal-2025.html")
     second = import_report(PUBLISHED / "damaged-portal-2025.html")

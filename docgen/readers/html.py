@@ -25,6 +25,8 @@ from docgen.readers.text import decode_text
 #: The headings every report has, its first and fourth parts: the article holds both.
 ARTICLE_MARKERS = (re.compile(r"[一1][、.．]\s*总体情况"),
                    re.compile(r"[四4][、.．]\s*(?:政府信息公开)?行政复议"))
+#: Elements a page may have (a long report has a few thousand).
+MAX_ELEMENTS = 200_000
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _DROP = ("script", "style", "noscript", "template", "select", "option", "button", "iframe",
          "object", "embed", "svg", "head")
@@ -67,7 +69,10 @@ def _parse(raw: bytes, name: str) -> Any:
         root = lxml.html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise UnreadableDocumentError(f"{name}：不是可读的网页（{exc}）") from exc
-    dropped = [e for e in root.iter(*_DROP)]
+    count = sum(1 for _ in root.iter())
+    if count > MAX_ELEMENTS:
+        raise UnreadableDocumentError(f"{name}：网页元素过多（{count} 个，上限 {MAX_ELEMENTS}）")
+    dropped = list(root.iter(*_DROP))
     # -- page headers and footers of office-saved pages (LibreOffice: title="footer") --
     dropped += root.xpath("//*[@title='footer' or @title='header' or @type='footer']")
     for element in dropped:
@@ -81,16 +86,17 @@ def _plain(element: Any) -> str:
 
 
 def _article(root: Any) -> Any:
-    """The innermost element whose text holds every `ARTICLE_MARKERS`, or the body."""
-    best = root.find("body") if root.find("body") is not None else root
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue
-        text = "".join(element.itertext())
-        if all(m.search(text) for m in ARTICLE_MARKERS) and \
-                len(text) <= len("".join(best.itertext())):
-            best = element
-    return best
+    """The innermost element whose text holds every `ARTICLE_MARKERS`, or the body: walked
+    down from the body, one level at a time (linear in the page for flat pages)."""
+    node = root.find("body") if root.find("body") is not None else root
+    while True:
+        for child in node:
+            if isinstance(child.tag, str) and all(
+                    m.search("".join(child.itertext())) for m in ARTICLE_MARKERS):
+                node = child
+                break
+        else:
+            return node
 
 
 def _span(element: Any, attribute: str) -> int:
