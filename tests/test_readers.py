@@ -382,3 +382,60 @@ def test_same_file_same_result() -> None:
     first = import_report(PUBLISHED / "damaged-portal-2025.html")
     second = import_report(PUBLISHED / "damaged-portal-2025.html")
     assert (first.data, first.issues) == (second.data, second.issues)
+
+
+# -- pasted text variants ------------------------------------------------------------------
+
+
+def _reference_lines() -> list[str]:
+    return REFERENCE_TEXT.read_text(encoding="utf-8").splitlines()
+
+
+def test_table_rows_pasted_with_tabs_read_like_one_cell_per_line(tmp_path: Path) -> None:
+    """A table copied from a browser keeps each row on one line, cells split by tabs."""
+    lines, out, row = _reference_lines(), [], []
+    figures = {"0", "1", "6", "11", "31", "27", "243", "5", "21", "24850元"}
+    for line in lines:
+        if line in figures and row:
+            row.append(line)
+        elif line == "" and row:
+            continue
+        else:
+            if row:
+                out.append("\t".join(row))
+            row = [line] if line and not line.startswith(("一、总体", "（")) else []
+            if not row:
+                out.append(line)
+    out.append("\t".join(row))
+    pasted = "\n".join(out)
+    assert "规章\t0\t0\t0" in pasted and "（七）总计\t0\t0\t0\t0\t0\t0\t0" in pasted.replace(
+        "(", "（").replace(")", "）")
+    report = imported(tmp_path, pasted.encode("utf-8"), ".txt")
+    expected = read_json(FIXTURES / "jindong-2019-as-published.json")
+    assert report.data["applications"] == expected["applications"]
+    assert report.data["proactive"] == expected["proactive"]
+    assert report.data["reviews"] == expected["reviews"]
+
+
+def test_a_subtotal_row_for_a_group_is_reported_and_skipped(tmp_path: Path) -> None:
+    lines = _reference_lines()
+    at = lines.index("1.属于国家秘密")
+    assert lines[at - 2] == "(三)不予公开"
+    lines[at - 1:at - 1] = ["", "0", "", "0", "", "0", "", "0", "", "0", "", "0", "", "0", ""]
+    report = imported(tmp_path, "\n".join(lines).encode("utf-8"), ".txt")
+    assert report.data == read_json(FIXTURES / "jindong-2019-as-published.json")
+    [extra] = report.issues
+    assert (extra.code, extra.severity, extra.path, str(extra.location)) == \
+        ("IMPORT-EXTRA-ROW", "warning", "/applications/results/withheld", f"第{at + 1}行")
+
+
+def test_a_missing_figure_in_pasted_text_leaves_the_row_unread(tmp_path: Path) -> None:
+    lines = _reference_lines()
+    at = lines.index("1.属于国家秘密")
+    del lines[at + 2]  # -- its first figure --
+    report = imported(tmp_path, "\n".join(lines).encode("utf-8"), ".txt")
+    assert "state_secret" not in report.data["applications"]["results"]["withheld"]
+    [unread] = report.issues
+    assert unread.code == "IMPORT-UNREAD"
+    assert unread.path == "/applications/results/withheld/state_secret"
+    assert "应有 7 个数字，读到 6 个" in unread.message

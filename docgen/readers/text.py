@@ -25,14 +25,15 @@ def decode_text(raw: bytes, name: str) -> str:
     raise UnreadableDocumentError(f"{name}：不是 UTF-8 或 GB18030 编码的文本")
 
 
-def read_lines(lines: list[str], name: str, kind: str = "text",
-               page: int | None = None, first_line: int = 1) -> list[Paragraph]:
-    """Return one paragraph per non-empty line of `lines`, located by (page and) line."""
+def read_lines(lines: list[str], name: str) -> list[Paragraph]:
+    """Return one paragraph per non-empty line of `lines`, located by line; a table row
+    copied with tabs between its cells gives one paragraph per cell."""
     found = []
-    for number, line in enumerate(lines, start=first_line):
-        text = unjustify(clean_text(line))
-        if text and not _PAGE_NUMBER.match(text):
-            found.append(Paragraph(text, SourceLocation(source=name, page=page, line=number)))
+    for number, line in enumerate(lines, start=1):
+        for cell in line.split("\t"):
+            text = unjustify(clean_text(cell))
+            if text and not _PAGE_NUMBER.match(text):
+                found.append(Paragraph(text, SourceLocation(source=name, line=number)))
     return found
 
 

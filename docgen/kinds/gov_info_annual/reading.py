@@ -463,7 +463,8 @@ def _tables(imported: ImportedReport, parts: dict[str, list[Token]], version: st
             notes[key] = found
     blank = {i.path for i in imported.issues if i.code in ("IMPORT-BLANK-CELL", "IMPORT-UNREAD")}
     for path in tables.iter_required_cells(version):
-        if path in imported.locations or path in blank:
+        if path in imported.locations or any(path == b or path.startswith(b + "/")
+                                             for b in blank):
             continue
         section = split_pointer(path)[0]
         if path.endswith("/total") and section != "proactive":

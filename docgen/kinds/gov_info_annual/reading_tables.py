@@ -296,20 +296,18 @@ def read_table2(tokens: list[Token], version: str) -> TableReading:
     return reading
 
 
-def _row_path(row: Row, version: str, group: list[str]) -> tuple[str, ...] | None:
-    """The table-3 row `row` prints, by its last labels (the group seen so far helps)."""
+def _row_path(row: Row, version: str) -> tuple[str, ...] | None:
+    """The table-3 row `row` prints, by its labels read from the last: a row's own label
+    (1.属于国家秘密) or, for a group's subtotal row, the group's (（三）不予公开)."""
     candidates = table3_rows(version)
+    groups = children(version, "applications", "results")
     for token in reversed(row.labels):
         for parts in candidates:
-            official = title(version, "applications", *parts)
-            if matches(token.text, official) and (len(parts) < 3 or not group
-                                                  or group[0] == parts[1]):
+            if matches(token.text, title(version, "applications", *parts)):
                 return parts
-        for key in children(version, "applications", "results"):
+        for key in groups:
             if matches(token.text, title(version, "applications", "results", key)):
-                group[:] = [key]
-                members = children(version, "applications", "results", key)
-                if "natural_person" in members:
+                if "natural_person" in children(version, "applications", "results", key):
                     return ("results", key)
                 return ("results", key, "")  # -- a subtotal row of a group --
     return None
@@ -351,14 +349,13 @@ def read_table3(tokens: list[Token], version: str) -> TableReading:
             code="IMPORT-EXTRA-COLUMN", path="/applications", severity="warning",
             stage="import", location=_named(first.values[extra_at].location, name),
             message="表三多出一列（法人或其他组织小计），已略过"))
-    group: list[str] = []
     seen: set[tuple[str, ...]] = set()
     other_rows = {("results", "other", m)
                   for m in children(version, "applications", "results", "other")}
-    old_other = version != "2019" and not any(_row_path(r, version, []) in other_rows
+    old_other = version != "2019" and not any(_row_path(r, version) in other_rows
                                               for r in rows)
     for row in rows:
-        parts = _row_path(row, version, group)
+        parts = _row_path(row, version)
         if parts is None:
             continue
         if parts == ("results", "other", "") and old_other:
