@@ -439,3 +439,104 @@ def test_a_missing_figure_in_pasted_text_leaves_the_row_unread(tmp_path: Path) -
     assert unread.code == "IMPORT-UNREAD"
     assert unread.path == "/applications/results/withheld/state_secret"
     assert "应有 7 个数字，读到 6 个" in unread.message
+
+
+# -- a Word document from another producer ---------------------------------------------------
+
+
+def _word_table(document: Any, rows: list[list[str]], merges: list[tuple[int, int, int, int]]
+                ) -> None:
+    table = document.add_table(rows=len(rows), cols=max(len(r) for r in rows))
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            if text:
+                paragraph = table.cell(r, c).paragraphs[0]
+                half = len(text) // 2  # -- text split across runs, as Word does --
+                paragraph.add_run(text[:half])
+                paragraph.add_run(text[half:])
+    for top, left, bottom, right in merges:
+        table.cell(top, left).merge(table.cell(bottom, right))
+
+
+def test_word_document_with_merged_cells_and_a_table_split_across_pages(tmp_path: Path) -> None:
+    """Built with python-docx (another producer): runs split mid-word, vertical and horizontal
+    merges, table 3 split in two with its header repeated, labels without their remarks."""
+    import docx
+
+    data = derive_totals(copy.deepcopy(COUNTY))
+    apps, columns = data["applications"], ("natural_person", "commercial", "research",
+                                            "social_welfare", "legal_service", "other", "total")
+    document = docx.Document()
+    for text in ("泽安县市场监督管理局2025年政府信息公开工作年度报告", "一、总体情况", "综述。",
+                 "二、主动公开政府信息情况"):
+        document.add_paragraph(text)
+    p = data["proactive"]
+    _word_table(document, [
+        ["第二十条第（一）项", "", "", ""],
+        ["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"],
+        ["规章", "/", "/", "/"], ["规范性文件", "8（其中修订3件）", "4", "37"],
+        ["第二十条第（五）项", "", "", ""], ["信息内容", "本年处理决定数量", "", ""],
+        ["行政许可", f"{p['licensing']['decisions']:,}", "", ""],
+        ["第二十条第（六）项", "", "", ""], ["信息内容", "本年处理决定数量", "", ""],
+        ["行政处罚", "612", "", ""], ["行政强制", "87", "", ""],
+        ["第二十条第（八）项", "", "", ""], ["信息内容", "本年收费金额（单位：万元）", "", ""],
+        ["行政事业性收费", "26.418", "", ""]],
+        [(0, 0, 0, 3), (4, 0, 4, 3), (5, 1, 5, 3), (6, 1, 6, 3), (7, 0, 7, 3), (8, 1, 8, 3),
+         (9, 1, 9, 3), (10, 1, 10, 3), (11, 0, 11, 3), (12, 1, 12, 3), (13, 1, 13, 3)])
+    document.add_paragraph("三、收到和处理政府信息公开申请情况")
+    header = [["", "", "", "申请人情况", "", "", "", "", "", ""],
+              ["", "", "", "自然人", "法人或其他组织", "", "", "", "", "总计"],
+              ["", "", "", "", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", ""]]
+    merges = [(0, 0, 2, 2), (0, 3, 0, 9), (1, 3, 2, 3), (1, 4, 1, 8), (1, 9, 2, 9)]
+    figures = [lambda row: [str(row[c]) for c in columns]][0]
+    results = apps["results"]
+    first = [
+        *header,
+        ["一、本年新收政府信息公开申请数量", "", "", *figures(apps["new_received"])],
+        ["二、上年结转政府信息公开申请数量", "", "", *figures(apps["carried_over"])],
+        ["三、本年度办理结果", "（一）予以公开", "", *figures(results["disclosed"])],
+        ["", "（二）部分公开", "", *figures(results["partially_disclosed"])]]
+    _word_table(document, first, [*merges, (3, 0, 3, 2), (4, 0, 4, 2), (5, 0, 6, 0),
+                                  (5, 1, 5, 2), (6, 1, 6, 2)])
+    document.add_page_break()
+    rest = list(header)
+    spans = []
+    for group in ("withheld", "unavailable", "not_processed", "other"):
+        members = list(results[group])
+        spans.append((len(rest), 1, len(rest) + len(members) - 1, 1))
+        for index, member in enumerate(members):
+            label = docgen_title(group, member)
+            rest.append(["", docgen_title(group) if index == 0 else "", label,
+                         *figures(results[group][member])])
+    rest.append(["", "（七）总计", "", *figures(results["total"])])
+    rest.append(["四、结转下年度继续办理", "", "", *figures(apps["carried_forward"])])
+    _word_table(document, rest, [*merges, *spans, (3, 0, len(rest) - 2, 0),
+                                 (len(rest) - 2, 1, len(rest) - 2, 2),
+                                 (len(rest) - 1, 0, len(rest) - 1, 2)])
+    document.add_paragraph("四、政府信息公开行政复议、行政诉讼情况")
+    reviews = data["reviews"]
+    parts = ("upheld", "corrected", "other", "pending", "total")
+    _word_table(document, [
+        ["行政复议", "", "", "", "", "行政诉讼", *[""] * 9],
+        ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉", "", "", "", "",
+         "复议后起诉", "", "", "", ""],
+        ["", "", "", "", "", *["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] * 2],
+        [str(reviews[g][k]) for g in ("administrative_review", "litigation_direct",
+                                       "litigation_after_review") for k in parts]],
+        [(0, 0, 0, 4), (0, 5, 0, 14), (1, 5, 1, 9), (1, 10, 1, 14),
+         *[(1, c, 2, c) for c in range(5)]])
+    for text in ("五、存在的主要问题及改进情况", "问题。", "六、其他需要报告的事项", "无。"):
+        document.add_paragraph(text)
+    path = tmp_path / "word.docx"
+    document.save(str(path))
+    report = import_report(path)
+    assert [str(i) for i in report.issues] == []
+    assert report.data["proactive"] == data["proactive"]
+    assert report.data["applications"] == apps
+    assert report.data["reviews"] == reviews
+
+
+def docgen_title(*parts: str) -> str:
+    from docgen.kinds.gov_info_annual.reading_tables import title
+
+    return title("2021", "applications", "results", *parts)

@@ -99,8 +99,21 @@ def _tokens(blocks: Sequence[Any]) -> list[Token]:
             found.append(Token(block.text, block.location))
         elif isinstance(block, Table):
             for row in block.rows:
-                found.extend(Token(c.text, c.location, True) for c in row if not c.merged)
+                found.extend(_row_tokens(row))
     return found
+
+
+def _row_tokens(row: Sequence[Any]) -> list[Token]:
+    """A table row's cells as tokens. An empty cell is a blank figure only after the row's
+    first text and in a row that prints figures — not a header's empty corner, nor the empty
+    top of a label column merged from the page before."""
+    figures = any(c.text and tables.is_value(c.text) for c in row)
+    tokens: list[Token] = []
+    for cell in row:
+        if cell.merged or not (cell.text or (figures and tokens)):
+            continue
+        tokens.append(Token(cell.text, cell.location, True))
+    return tokens
 
 
 def _is_heading(token: Token, part: int, official: str) -> bool:

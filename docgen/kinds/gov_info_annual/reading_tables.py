@@ -399,7 +399,15 @@ def read_table4(tokens: list[Token], version: str) -> TableReading:
     rows = [r for r in rows_of(tokens) if r.values]
     values = next((r.values for r in rows if len(r.values) == 15), None)
     if values is None:
-        values = [t for r in rows for t in r.values][:15]
+        values = [t for r in rows for t in r.values]  # -- printed over several rows --
+        if len(values) != 15:
+            if values:
+                reading.issues.append(Issue(
+                    code="IMPORT-UNREAD", path="/reviews", stage="import",
+                    location=_named(values[0].location, name), actual=len(values), expected=15,
+                    message=f"表四应有 15 个数字，读到 {len(values)} 个；"
+                            "为免错位，未读入，请核对原文"))
+            return reading
     slots = [(g, p) for g in REVIEW_GROUPS for p in (*REVIEW_PARTS, "total")]
     for (group, part), token in zip(slots, values, strict=False):
         path = pointer("reviews", group, part)
