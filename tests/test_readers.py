@@ -540,3 +540,11 @@ def docgen_title(*parts: str) -> str:
     from docgen.kinds.gov_info_annual.reading_tables import title
 
     return title("2021", "applications", "results", *parts)
+
+
+def test_gb2312_portal_page_reads_like_utf8(tmp_path: Path) -> None:
+    page = (PUBLISHED / "damaged-portal-2025.html").read_text(encoding="utf-8")
+    page = page.replace("charset=utf-8", "charset=gb2312")
+    report = imported(tmp_path, page.encode("gb18030"), ".html")
+    original = import_report(PUBLISHED / "damaged-portal-2025.html")
+    assert report.data == original.data
