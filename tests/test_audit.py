@@ -225,3 +225,10 @@ def test_audit_reports_the_old_format_used_in_a_new_year(
     assert code == 0  # -- a warning: the figures themselves add up --
     assert (result["year"], result["format"]) == (2022, "2019")
     assert "FORMAT-YEAR" in result["codes"]
+
+
+def test_import_of_the_reference_text_prints_the_fixture_byte_for_byte(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "import", str(REFERENCE_TEXT))
+    assert (code, err) == (0, "")
+    assert out == (FIXTURES / "jindong-2019-as-published.json").read_text(encoding="utf-8")

@@ -455,7 +455,19 @@ def read_report(document: PublishedDocument) -> ImportedReport:
                                 message=f"未找到“{tables.title(version, key)}”部分"))
     schema = tables.schema_of(version)
     imported.issues = [with_labels(schema, i) for i in issues]
+    imported.data = _in_schema_order(report, version)
     return imported
+
+
+def _in_schema_order(report: dict[str, Any], version: str) -> dict[str, Any]:
+    """The report with its keys (and the header's) in the schema's order, as data files are."""
+    ordered = {k: report[k] for k in tables.children(version) if k in report}
+    ordered.update((k, v) for k, v in report.items() if k not in ordered)
+    if isinstance(ordered.get("header"), dict):
+        header = ordered["header"]
+        ordered["header"] = {k: header[k] for k in tables.children(version, "header")
+                             if k in header}
+    return ordered
 
 
 def _tables(imported: ImportedReport, parts: dict[str, list[Token]], version: str,
