@@ -36,7 +36,12 @@ def require_libreoffice() -> str:
 
 
 def docx_to_pdf(docx: bytes, timeout: float = TIMEOUT) -> bytes:
-    """Return the PDF of the Word document `docx`.
+    """Return the PDF of the Word document `docx` (see `office_convert`)."""
+    return office_convert(docx, ".docx", "pdf", timeout)
+
+
+def office_convert(data: bytes, suffix: str, target: str, timeout: float = TIMEOUT) -> bytes:
+    """Return the document `data` (a file of type `suffix`) converted to `target` (pdf, docx).
 
     LibreOffice runs with its own temporary profile, so it neither clashes with a running
     office nor keeps state between conversions. Raises `LibreOfficeMissingError` when it is
@@ -45,25 +50,26 @@ def docx_to_pdf(docx: bytes, timeout: float = TIMEOUT) -> bytes:
     program = require_libreoffice()
     with tempfile.TemporaryDirectory(prefix="docgen-pdf-") as work:
         folder = Path(work)
-        source = folder / "report.docx"
-        source.write_bytes(docx)
+        source = folder / f"report{suffix}"
+        source.write_bytes(data)
         command = [
             program,
             f"-env:UserInstallation={(folder / 'profile').as_uri()}",
             "--headless", "--norestore", "--nolockcheck", "--nodefault",
-            "--convert-to", "pdf", "--outdir", str(folder), str(source),
+            "--convert-to", target, "--outdir", str(folder / "out"), str(source),
         ]
         try:
             result = subprocess.run(command, capture_output=True, timeout=timeout, check=False,
                                     stdin=subprocess.DEVNULL,
                                     env=fontconfig_environment(folder))  # -- 公文 faces --
         except subprocess.TimeoutExpired as exc:
-            raise PdfError(f"LibreOffice 转换 PDF 超时（{timeout:g} 秒）") from exc
+            raise PdfError(f"LibreOffice 转换 {target.upper()} 超时（{timeout:g} 秒）") from exc
         except OSError as exc:
             raise LibreOfficeMissingError(f"无法启动 LibreOffice（{program}）：{exc}") from exc
-        target = folder / "report.pdf"
-        if result.returncode != 0 or not target.exists():
+        converted = folder / "out" / f"report.{target}"
+        if result.returncode != 0 or not converted.exists():
             detail = (result.stderr or result.stdout).decode("utf-8", "replace").strip()
             raise PdfError(
-                f"LibreOffice 未能生成 PDF（退出码 {result.returncode}）：{detail[-500:]}")
-        return target.read_bytes()
+                f"LibreOffice 未能生成 {target.upper()}（退出码 {result.returncode}）："
+                f"{detail[-500:]}")
+        return converted.read_bytes()
