@@ -548,3 +548,27 @@ def test_gb2312_portal_page_reads_like_utf8(tmp_path: Path) -> None:
     report = imported(tmp_path, page.encode("gb18030"), ".html")
     original = import_report(PUBLISHED / "damaged-portal-2025.html")
     assert report.data == original.data
+
+
+# -- round trip: docgen's own web page (#13 × #14) ---------------------------------------------
+
+
+@pytest.mark.parametrize("data", [COUNTY, JINDONG], ids=["county-2021", "jindong-2019"])
+@pytest.mark.parametrize("fragment", [False, True], ids=["page", "fragment"])
+def test_html_round_trip_of_the_examples(tmp_path: Path, data: dict[str, Any],
+                                         fragment: bool) -> None:
+    page = docgen.render(data, html=True, fragment=fragment, allow_errors=True)
+    report = imported(tmp_path, page.encode("utf-8"), ".html")
+    assert [str(i) for i in report.issues] == []
+    assert report.data == as_printed(data)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.data_too_large])
+@given(reports())
+def test_html_round_trip_of_generated_reports(data: dict[str, Any]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        page = docgen.render(data, html=True, allow_errors=True)
+        report = imported(Path(folder), page.encode("utf-8"), ".html")
+    assert [str(i) for i in report.issues] == []
+    assert report.data == as_printed(data)
