@@ -322,3 +322,13 @@ def test_pdf_option_writes_both_and_pdf_suffix_writes_the_pdf(
 
 def test_root_is_the_repository() -> None:
     assert (ROOT / "LICENSE").read_text(encoding="utf-8").startswith("MIT License")
+
+
+def test_problems_written_as_sections_need_no_separate_texts() -> None:
+    # -- 五 is either its two texts or sub-sections (as the county example writes it) --
+    report = read_json(EXAMPLES / "county-bureau-2025.json")
+    report["problems"].update(problems="", improvements="")
+    assert [i.code for i in docgen.check(report) if i.is_error] == []
+    report["problems"]["sections"] = []
+    assert [(i.code, i.path) for i in docgen.check(report) if i.is_error] == [
+        ("REQUIRED-TEXT", "/problems/problems"), ("REQUIRED-TEXT", "/problems/improvements")]

@@ -59,7 +59,11 @@ def iter_required_text_issues(report: Report) -> Iterator[Issue]:
                 yield _issue(pointer(key, "sections", index, "text"),
                              f"“{heading}”第 {index + 1} 小节的正文为空")
     problems = report.get("problems")
-    if isinstance(problems, Mapping):
+    sections = problems.get("sections") if isinstance(problems, Mapping) else None
+    # -- 五 is written either as its two texts or as sub-sections: sections with text suffice --
+    in_sections = isinstance(sections, list) and any(
+        isinstance(s, Mapping) and not _blank(s.get("text")) for s in sections)
+    if isinstance(problems, Mapping) and not in_sections:
         for key, label in (("problems", "存在的主要问题"), ("improvements", "改进情况")):
             if _blank(problems.get(key)):
                 yield _issue(pointer("problems", key), f"“{label}”为空，请填写")
