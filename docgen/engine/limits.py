@@ -278,6 +278,8 @@ def check_nesting(environment: jinja2.Environment, source: str) -> tuple[int, st
     after_begin = False
     try:
         for line, kind, value in environment.lex(source):
+            if kind == "whitespace":
+                continue
             if kind == "block_begin":
                 after_begin = True
                 continue
@@ -391,12 +393,14 @@ def _bounded_range(*args: int) -> Iterable[int]:
     return numbers
 
 
-def _bounded_lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:
-    spent = _spend()
-    for value in (n, min, max):
-        if not isinstance(value, int):
-            raise TypeError("lipsum() 的参数应为整数")
-    spent.size(max(0, n) * max(0, max, min) * 12)
+def _bounded_lipsum(n: int = 5, html: bool = True, min: int = 20,  # noqa: A002
+                    max: int = 100) -> str:  # noqa: A002
+    """Jinja's ``lipsum``, refused when it would write more than ``string_chars``."""
+    words = (n, min, max)
+    if not all(isinstance(value, int) for value in words):
+        raise TypeError("lipsum() 的参数应为整数")
+    longest = sorted((0, min, max))[-1]
+    _spend().size(sorted((0, n))[-1] * longest * 12)
     return str(generate_lorem_ipsum(n, html, min, max))
 
 
@@ -431,7 +435,7 @@ def _width_check(value: Any, width: Any = 4, *args: Any, **kwargs: Any) -> None:
     _spend().size(size * (str(value).count("\n") + 1))
 
 
-def _slice_check(value: Any, slices: Any = 1, *args: Any, **kwargs: Any) -> None:
+def _slice_check(context: Any, value: Any, slices: Any = 1, *args: Any, **kwargs: Any) -> None:
     if isinstance(slices, int) and slices > 100_000:
         raise LimitExceeded(f"slice 的份数过多（{slices}，上限 100000）")
 
@@ -480,6 +484,22 @@ class BoundedSandbox(SandboxedEnvironment):
                             ("format", _format_check), ("slice", _slice_check),
                             ("replace", _replace_check), ("join", _join_check)):
             self.filters[name] = _bounded_filter(name, self.filters[name], check)
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        """``str.format``/``format_map`` as in the sandbox, with widths checked first."""
+        wrapped = super().wrap_str_format(value)
+        if wrapped is None:
+            return None
+        owner = value.__self__
+
+        def bounded(*args: Any, **kwargs: Any) -> str:
+            _check_widths(owner)
+            for number in (*args, *kwargs.values()):
+                if isinstance(number, int) and number > _spend().limits.string_chars:
+                    _spend().size(number)
+            return str(_check_result(wrapped(*args, **kwargs)))
+
+        return bounded
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         """Operators as usual, refused before they would build something too large."""
