@@ -172,24 +172,30 @@ def _lazy(module: str, name: str) -> Handler:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``docgen`` command with `argv`; return the exit status."""
+    from docgen.cli.safety import run_safely
+
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler = args.handler
-    try:
-        return handler(args)
-    except InvalidReportError as exc:
+    return run_safely(handler, args, _on_error)
+
+
+def _on_error(exc: BaseException) -> int:
+    """The exit status for docgen's own errors, printed; anything else is raised again."""
+    from docgen.cli.safety import visible
+
+    if isinstance(exc, InvalidReportError):
         print_issues(exc.issues)
         print("报告未生成。", file=sys.stderr)
         return exc.exit_code
-    except TemplateProblemError as exc:
-        print(f"模板 {exc.template} 有问题：", file=sys.stderr)
+    if isinstance(exc, TemplateProblemError):
+        print(visible(f"模板 {exc.template} 有问题："), file=sys.stderr)
         print_issues(exc.issues)
         return exc.exit_code
-    except DocgenError as exc:
-        print(f"docgen: {exc}", file=sys.stderr)
+    if isinstance(exc, DocgenError):
+        print(visible(f"docgen: {exc}"), file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        return 130
+    raise exc
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from docgen.cli.safety import visible
 from docgen.errors import Issue, UsageError
 from docgen.kinds import ReportKind, custom_kind, get_kind
 
@@ -15,9 +16,9 @@ def print_issues(issues: Sequence[Issue], *, stream: Any = None) -> None:
     """Print `issues` one per line (with their context), then a count; to stderr by default."""
     out = stream or sys.stderr
     for issue in issues:
-        print(str(issue), file=out)
+        print(visible(str(issue)), file=out)
         if issue.context:
-            print(f"    …{issue.context}…", file=out)
+            print(visible(f"    …{issue.context}…"), file=out)
     errors = sum(i.is_error for i in issues)
     print(f"共 {errors} 个错误，{len(issues) - errors} 个警告。", file=out)
 

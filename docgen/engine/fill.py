@@ -30,7 +30,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
-from docgen.engine import formatting, limits, package
+from docgen.engine import formatting, limits, package, sandbox
 from docgen.errors import Issue, TemplateProblemError
 
 #: Fixed zip timestamp, so the same input gives the same bytes.
@@ -72,7 +72,7 @@ def make_environment() -> SandboxedEnvironment:
     ``<`` in data cannot corrupt the document XML (docxtpl does not escape by default);
     bounded, so a template cannot run for ever or fill the memory (`docgen.engine.limits`).
     """
-    env = limits.BoundedSandbox(
+    env = sandbox.BoundedSandbox(
         undefined=jinja2.StrictUndefined, autoescape=True, finalize=_finalize
     )
     env.filters.update(formatting.FILTERS)
@@ -157,7 +157,7 @@ class CompiledTemplate:
     def _compile(self, name: str, patched: str) -> _Part:
         source = re.sub(r"<w:p([ >])", r"\n<w:p\1", patched)
         source = _LITERAL_BRACE.sub(lambda m: _LITERAL_BRACES[m.group()], source)
-        too_deep = limits.check_nesting(ENVIRONMENT, source)
+        too_deep = sandbox.check_nesting(ENVIRONMENT, source)
         if too_deep is not None:
             line, message = too_deep
             raise TemplateProblemError(
@@ -195,7 +195,7 @@ class CompiledTemplate:
 
     def _fill(self, part: _Part, context: Mapping[str, Any]) -> str:
         try:
-            xml = limits.render_bounded(part.template, context)
+            xml = sandbox.render_bounded(part.template, context)
         except Exception as exc:  # -- the template's own code: 1/0, a bad filter argument --
             raise TemplateProblemError(
                 self.name, [_located(part.name, part.source, _template_line(exc), exc)]
@@ -361,7 +361,8 @@ def _read_template(path: Path) -> bytes:
     except OSError as exc:
         raise _problem(path.name, "TEMPLATE-FILE", f"无法读取模板文件：{exc}") from exc
     if len(raw) > MAX_TEMPLATE_BYTES:
-        raise _problem(path.name, "TEMPLATE-FILE", f"模板文件过大（上限 {MAX_TEMPLATE_BYTES} 字节）")
+        raise _problem(path.name, "TEMPLATE-FILE",
+                       f"模板文件过大（上限 {MAX_TEMPLATE_BYTES} 字节）")
     return raw
 
 

@@ -39,11 +39,11 @@ _IN_PLACE = ("not", "if", "then", "else")
 
 
 def _refuse(uri: str) -> Any:
-    raise NoSuchResource(ref=uri)
+    raise NoSuchResource(ref=uri)  # type: ignore[call-arg]
 
 
 #: A registry that knows no schema but the one given and retrieves nothing.
-NO_RETRIEVAL: Registry[Any] = Registry(retrieve=_refuse)
+NO_RETRIEVAL: Registry[Any] = Registry(retrieve=_refuse)  # type: ignore[call-arg]
 
 
 def read_schema(path: Path) -> Any:
@@ -107,7 +107,7 @@ def _walk(node: Any, path: tuple[str, ...], depth: int
         if isinstance(current, Mapping):
             if any(part in ("enum", "const", "default", "examples") for part in where[-1:]):
                 continue
-            stack += [(v, (*where, str(k)), level + 1) for k, v in reversed(current.items())]
+            stack += [(v, (*where, str(k)), level + 1) for k, v in list(current.items())[::-1]]
         elif isinstance(current, list):
             stack += [(v, (*where, str(i)), level + 1) for i, v in reversed(
                 list(enumerate(current)))]
@@ -156,8 +156,8 @@ def _loops(schema: Any, start: tuple[str, ...]) -> bool:
         if isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
             target = _target(schema, node["$ref"])
             if target is not None:
-                if target[0] == start or start[:len(target[0])] == target[0] and \
-                        _only_in_place(start[len(target[0]):]):
+                if target[0] == start or (start[:len(target[0])] == target[0] and \
+                        _only_in_place(start[len(target[0]):])):
                     return True
                 stack.append(target)
         stack += list(_in_place(node, path))
@@ -208,7 +208,7 @@ def _backtracks(items: Any, *, inside_repeat: bool) -> bool:
     repeats = (_constants.MAX_REPEAT, _constants.MIN_REPEAT)
     for op, arg in items:
         if op in repeats:
-            low, high, body = arg
+            _, high, body = arg
             big = high == _constants.MAXREPEAT or high > 10
             if big and inside_repeat:
                 return True
@@ -219,9 +219,9 @@ def _backtracks(items: Any, *, inside_repeat: bool) -> bool:
         elif op == _constants.SUBPATTERN:
             if _backtracks(arg[-1], inside_repeat=inside_repeat):
                 return True
-        elif op == _constants.BRANCH:
-            if any(_backtracks(b, inside_repeat=inside_repeat) for b in arg[1]):
-                return True
+        elif op == _constants.BRANCH and any(
+                _backtracks(b, inside_repeat=inside_repeat) for b in arg[1]):
+            return True
     return False
 
 
