@@ -55,18 +55,22 @@ class Prepared:
 
     @overload
     def render(self, out: None = None, *, template: str | Path | None = ...,
-               pdf: bool = ..., allow_errors: bool = ...) -> bytes: ...
+               pdf: bool = ..., allow_errors: bool = ..., allow_external: bool = ...
+               ) -> bytes: ...
     @overload
     def render(self, out: str | Path, *, template: str | Path | None = ...,
-               pdf: bool = ..., allow_errors: bool = ...) -> Rendered: ...
+               pdf: bool = ..., allow_errors: bool = ..., allow_external: bool = ...
+               ) -> Rendered: ...
 
     def render(self, out: str | Path | None = None, *, template: str | Path | None = None,
-               pdf: bool = False, allow_errors: bool = False) -> bytes | Rendered:
+               pdf: bool = False, allow_errors: bool = False,
+               allow_external: bool = False) -> bytes | Rendered:
         """Fill the template: the bytes when `out` is None, else write `out` atomically.
 
         Raises `InvalidReportError` with every issue when the report has errors (consistency
         errors only are allowed with `allow_errors`), `TemplateProblemError` for a `template`
-        with problems. The file at `out` is complete or absent.
+        with problems — among them external content (linked pictures or files, INCLUDE/DDE
+        fields, OLE objects), unless `allow_external`. The file at `out` is complete or absent.
         """
         if not self.renderable(allow_errors=allow_errors) or self.context is None:
             raise InvalidReportError(self.issues)
@@ -74,7 +78,7 @@ class Prepared:
 
         template_path = Path(template) if template is not None else self.kind.template_path
         if template is not None:
-            _check_template(template_path, self.kind)
+            _check_template(template_path, self.kind, allow_external)
         target = None if out is None else Path(out)
         if target is not None:
             inputs = [template_path] if self.source is None else [self.source, template_path]
@@ -82,7 +86,8 @@ class Prepared:
             refuse_wrong_suffix(target, pdf)
         properties = {"title": str(self.context.get("title") or ""),
                       "created": str(self.context.get("published") or "")}
-        data = render_docx(template_path, self.context, properties)
+        data = render_docx(template_path, self.context, properties,
+                           allow_external=allow_external)
         if pdf:
             from docgen.engine.pdf import docx_to_pdf
 
@@ -154,35 +159,40 @@ def check(report: Source, *, kind: ReportKind | str | None = None,
 @overload
 def render(report: Source | Prepared, out: None = None, *, kind: ReportKind | str | None = ...,
            template: str | Path | None = ..., previous: Source | None = ...,
-           pdf: bool = ..., allow_errors: bool = ...) -> bytes: ...
+           pdf: bool = ..., allow_errors: bool = ..., allow_external: bool = ...) -> bytes: ...
 @overload
 def render(report: Source | Prepared, out: str | Path, *, kind: ReportKind | str | None = ...,
            template: str | Path | None = ..., previous: Source | None = ...,
-           pdf: bool = ..., allow_errors: bool = ...) -> Rendered: ...
+           pdf: bool = ..., allow_errors: bool = ..., allow_external: bool = ...
+           ) -> Rendered: ...
 
 
 def render(report: Source | Prepared, out: str | Path | None = None, *,
            kind: ReportKind | str | None = None, template: str | Path | None = None,
            previous: Source | None = None, pdf: bool = False,
-           allow_errors: bool = False) -> bytes | Rendered:
+           allow_errors: bool = False, allow_external: bool = False) -> bytes | Rendered:
     """Render `report` to a Word document: bytes when `out` is None, else a `Rendered` (the
     written path and the warnings found on the way).
 
     The report is checked first; any error raises `InvalidReportError` with every issue
     (`allow_errors=True` renders a report whose only errors are consistency errors, to reproduce
     an already-published report verbatim). `template` replaces the kind's template. With
-    `pdf=True` the result is a PDF made by LibreOffice. The file at `out` is written
-    atomically: complete or absent.
+    `pdf=True` the result is a PDF made by LibreOffice. A template with external content is
+    refused unless `allow_external=True`. The file at `out` is written atomically: complete
+    or absent.
     """
     prepared = report if isinstance(report, Prepared) else \
         prepare(report, kind=kind, previous=previous)
-    return prepared.render(out, template=template, pdf=pdf, allow_errors=allow_errors)
+    return prepared.render(out, template=template, pdf=pdf, allow_errors=allow_errors,
+                           allow_external=allow_external)
 
 
-def _check_template(template: Path, kind: ReportKind) -> None:
+def _check_template(template: Path, kind: ReportKind, allow_external: bool = False) -> None:
     """Refuse a user's template with located problems before it is used."""
+    from docgen.engine.package import EXTERNAL_CODE
     from docgen.toolkit.check import check_template
 
-    problems = [i for i in check_template(template, kind) if i.is_error]
+    problems = [i for i in check_template(template, kind) if i.is_error
+                and not (allow_external and i.code == EXTERNAL_CODE)]
     if problems:
         raise TemplateProblemError(template.name, problems)

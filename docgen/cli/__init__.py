@@ -22,14 +22,18 @@ Handler = Callable[[argparse.Namespace], int]
 def cmd_render(args: argparse.Namespace) -> int:
     """Render DATA to a Word document (and PDF with --pdf)."""
     from docgen.api import prepare
+    from docgen.cli.safety import output_path, visible
+    from docgen.engine.files import refuse_overwriting
 
     data = Path(args.data)
-    out = Path(args.output) if args.output else data.with_suffix(".pdf" if args.pdf else ".docx")
+    out = output_path(data, args.output, ".pdf" if args.pdf else ".docx")
+    refuse_overwriting(out, [data, args.previous, args.template, args.schema])
     prepared = prepare(data, kind=kind_option(args), previous=args.previous)
     if prepared.issues and prepared.renderable(allow_errors=args.allow_errors):
         print_issues(prepared.issues)
-    prepared.render(out, template=args.template, pdf=args.pdf, allow_errors=args.allow_errors)
-    print(f"已生成：{out}")
+    prepared.render(out, template=args.template, pdf=args.pdf, allow_errors=args.allow_errors,
+                    allow_external=args.allow_external)
+    print(visible(f"已生成：{out}"))
     return 0
 
 
@@ -110,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--previous", metavar="LAST.json", help="上一年度的报告数据")
     render.add_argument("--allow-errors", action="store_true",
                         help="照原样重现已发布的报告：勾稽错误只作提示（数据格式错误仍会拒绝）")
+    render.add_argument("--allow-external", action="store_true",
+                        help="允许模板引用外部内容（链接的图片、INCLUDE/DDE 域、OLE 对象）")
     _add_kind_options(render)
     render.set_defaults(handler=cmd_render)
 
@@ -153,6 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("-o", "--output", metavar="OUTDIR", required=True, help="输出文件夹")
     batch.add_argument("--jobs", "-j", type=int, default=0, help="并行进程数（默认 CPU 核数）")
     batch.add_argument("--pdf", action="store_true", help="同时输出 PDF")
+    batch.add_argument("--allow-external", action="store_true",
+                       help="允许模板引用外部内容（链接的图片、INCLUDE/DDE 域、OLE 对象）")
     _add_kind_options(batch)
     batch.set_defaults(handler=_lazy("docgen.cli.batch", "cmd_batch"))
     return parser

@@ -10,6 +10,7 @@ import os
 import re
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from docgen.engine import limits
 from docgen.engine.files import Terminated, install_signal_handlers
@@ -30,6 +31,17 @@ def visible(text: str) -> str:
         return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
     return _CONTROL.sub(show, text)
+
+
+def output_path(data: Path, option: str | None, suffix: str) -> Path:
+    """The output file of ``render``: ``-o`` as given; ``-o dir/`` (a trailing slash) or an
+    existing folder means ``dir/<data name><suffix>``; no ``-o``, next to the data."""
+    if not option:
+        return data.with_suffix(suffix)
+    chosen = Path(option)
+    if option.endswith(("/", os.sep)) or chosen.is_dir():
+        return chosen / (data.stem + suffix)
+    return chosen
 
 
 def _utf8_streams() -> None:
