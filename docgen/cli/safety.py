@@ -34,14 +34,14 @@ def visible(text: str) -> str:
 
 
 def output_path(data: Path, option: str | None, suffix: str) -> Path:
-    """The output file of ``render``: ``-o`` as given; ``-o dir/`` (a trailing slash) or an
-    existing folder means ``dir/<data name><suffix>``; no ``-o``, next to the data."""
+    """The output file of ``render``: ``-o`` as given; ``-o dir/`` (a trailing slash) means
+    ``dir/<data name><suffix>`` (the folder created if need be); no ``-o``, next to the data.
+    (``-o dir`` naming an existing folder, without the slash, stays an error.)"""
     if not option:
         return data.with_suffix(suffix)
-    chosen = Path(option)
-    if option.endswith(("/", os.sep)) or chosen.is_dir():
-        return chosen / (data.stem + suffix)
-    return chosen
+    if option.endswith(("/", os.sep)):
+        return Path(option) / (data.stem + suffix)
+    return Path(option)
 
 
 def _utf8_streams() -> None:
