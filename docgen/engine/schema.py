@@ -16,6 +16,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from docgen.engine.loading import ForeignValue
 from docgen.engine.resources import data_dir
 from docgen.engine.schemacheck import (
     MAX_SCHEMA_DEPTH,
@@ -228,6 +229,8 @@ _VALUE_NAMES = {**_TYPE_NAMES, "boolean": "是/否", "number": "小数"}
 
 
 def _kind_of(value: Any) -> str:
+    if isinstance(value, ForeignValue):  # -- a Python caller's complex, Fraction, set… --
+        return "非 JSON 的 Python 值"
     return _VALUE_NAMES[json_type(value)]
 
 
