@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from docgen.engine import limits
-from docgen.engine.files import Terminated, install_signal_handlers
+from docgen.engine.files import Terminated, signals_unwind
 
 #: Characters printed as ``\xNN``/``\uNNNN``: C0 and C1 controls (ESC starts a terminal escape
 #: sequence), DEL, and the bidirectional overrides that reorder what a terminal shows.
@@ -71,15 +71,14 @@ def run_safely(handler: Callable[[argparse.Namespace], int], args: argparse.Name
                on_error: Callable[[BaseException], int]) -> int:
     """Run a command's `handler`; `on_error` turns docgen's own errors into a status."""
     _utf8_streams()
-    install_signal_handlers()
-    limits.apply_memory_limit()
     try:
-        try:
-            status = handler(args)
-        except Exception as exc:  # -- docgen's errors first; then the few others below --
-            status = on_error(exc)
-        sys.stdout.flush()
-        return status
+        with signals_unwind(), limits.memory_limit():
+            try:
+                status = handler(args)
+            except Exception as exc:  # -- docgen's errors first; then the few others below --
+                status = on_error(exc)
+            sys.stdout.flush()
+            return status
     except Terminated as exc:
         return 128 + exc.signum
     except KeyboardInterrupt:

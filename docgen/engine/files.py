@@ -17,6 +17,7 @@ the target, so a reader sees the old file or the new one, never half of one. Wha
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -24,7 +25,7 @@ import stat
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 
@@ -58,6 +59,22 @@ def install_signal_handlers() -> None:
         number = getattr(signal, name, None)
         if number is not None:
             signal.signal(number, _terminate)
+
+
+@contextlib.contextmanager
+def signals_unwind() -> Iterator[None]:
+    """`install_signal_handlers` within the block; the previous handlers restored after it."""
+    names = [n for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = {name: signal.getsignal(getattr(signal, name)) for name in names}
+    install_signal_handlers()
+    try:
+        yield
+    finally:
+        for name, handler in before.items():
+            signal.signal(getattr(signal, name), handler)
 
 
 def refuse_wrong_suffix(target: Path, pdf: bool) -> None:

@@ -128,7 +128,10 @@ class CompiledTemplate:
             self._body = self._compile("word/document.xml", body_source)
             parts = []
             for name in _headers_and_footers(entries, self.name):
-                spent.check_time()
+                try:
+                    spent.check_time()
+                except limits.LimitExceeded as exc:
+                    raise _problem(self.name, "TEMPLATE-LIMIT", exc.message) from exc
                 parts.append(self._compile(name, self._part_source(name, entries[name])))
         self._parts = tuple(parts)
         #: The parts rendered: the body, then the headers and footers the body uses.

@@ -56,6 +56,7 @@ __all__ = [
     "configure",
     "current",
     "limits",
+    "memory_limit",
 ]
 
 
@@ -158,6 +159,23 @@ def apply_memory_limit(megabytes: int | None = None) -> None:
     if soft == resource.RLIM_INFINITY or wanted < soft:
         with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
+
+
+@contextlib.contextmanager
+def memory_limit(megabytes: int | None = None) -> Iterator[None]:
+    """`apply_memory_limit` within the block; the previous limit restored after it."""
+    try:
+        import resource
+    except ImportError:
+        yield
+        return
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    apply_memory_limit(megabytes)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_AS, before)
 
 
 def lift_memory_limit() -> None:
