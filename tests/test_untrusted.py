@@ -18,7 +18,7 @@ import zipfile
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from conftest import deep, visible_texts
@@ -378,9 +378,9 @@ def test_stripping_external_links_before_conversion(tmp_path: Path) -> None:
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):
-    requests: list[str] = []
+    requests: ClassVar[list[str]] = []
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         _Recorder.requests.append(self.path)
         self.send_response(404)
         self.end_headers()
@@ -479,11 +479,13 @@ def hostile_schemas(secret: Path, url: str) -> dict[str, tuple[Any, str]]:
                                           "b": {"$ref": "#/$defs/a"}}, "$ref": "#/$defs/a"},
                                "构成循环引用"),
         "nested $id": ({"$id": f"{url}/root.json", "properties": {
-            "x": {"$id": f"{url}/y.json", "$ref": "#/z"}}}, "/properties/x：不允许在子模式中使用 $id"),
+            "x": {"$id": f"{url}/y.json", "$ref": "#/z"}}},
+            "/properties/x：不允许在子模式中使用 $id"),
         "200 levels": (json.loads('{"properties":{"x":' * 200 + "{}" + "}}" * 200),
                        "嵌套过深（上限 64 层）"),
         "invalid pattern": ({**BASE_SCHEMA, "properties": {
-            "title": {"type": "string", "pattern": "(["}}}, "/properties/title/pattern：正则表达式"),
+            "title": {"type": "string", "pattern": "(["}}},
+            "/properties/title/pattern：正则表达式"),
         "catastrophic pattern": ({**BASE_SCHEMA, "properties": {
             "title": {"type": "string", "pattern": "^(a+)+$"}}}, "灾难性回溯"),
         "overlapping alternatives": ({**BASE_SCHEMA, "patternProperties": {
@@ -702,6 +704,7 @@ def test_trailing_slash_means_a_folder(capsys: pytest.CaptureFixture[str], tmp_p
     code, out, _ = run(capsys, "render", str(data), "-o", str(tmp_path / "reports") + "/")
 
     assert code == 0 and (tmp_path / "reports" / "county.docx").is_file()
+    assert str(tmp_path / "reports" / "county.docx") in out
 
 
 # -- batch -----------------------------------------------------------------------------------
