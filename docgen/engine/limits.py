@@ -28,6 +28,9 @@ What is bounded, and how (all in-process; no worker process is needed):
     it is computed; Jinja's compile-time constant folding of these operators is off).
 ``part_chars`` / ``total_chars``
     The characters one rendered part (the body, a header) and the whole document may hold.
+``tags``
+    How many ``{{ }}``/``{% %}`` tags one part may hold (compiling is not interruptible, so
+    its cost is bounded by the template's size in tags).
 ``nesting`` / ``brackets``
     How deep ``{% for %}``/``{% if %}``… blocks and ``( [ {`` brackets may nest; refused from
     the token stream, before Jinja's or Python's parser could fail on it.
@@ -76,6 +79,9 @@ class Limits:
     part_chars: int = 100_000_000
     #: Characters of all rendered parts together.
     total_chars: int = 200_000_000
+    #: Tags ({{ … }} and {% … %}) in one part: compiling costs time and memory per tag (a
+    #: report template has a few hundred; 20 000 compile in a few seconds).
+    tags: int = 20_000
     #: Nesting depth of block tags ({% for %}, {% if %}, {% macro %}…).
     nesting: int = 12
     #: Nesting depth of brackets inside one tag.

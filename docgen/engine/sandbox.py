@@ -38,7 +38,8 @@ _CLOSERS = frozenset({"end" + name for name in _OPENERS})
 
 
 def check_nesting(environment: jinja2.Environment, source: str) -> tuple[int, str] | None:
-    """Return (line, message) where `source` nests blocks or brackets too deep, else None.
+    """Return (line, message) where `source` nests blocks or brackets too deep or holds too
+    many tags, else None.
 
     Uses Jinja's lexer only (flat, linear), so nesting that would make Jinja's parser or
     Python's compiler fail (RecursionError, "too many statically nested blocks") is refused
@@ -46,12 +47,16 @@ def check_nesting(environment: jinja2.Environment, source: str) -> tuple[int, st
     parser, which locates it.
     """
     chosen = current()
-    blocks = brackets = 0
+    blocks = brackets = tags = 0
     after_begin = False
     try:
         for line, kind, value in environment.lex(source):
             if kind == "whitespace":
                 continue
+            if kind in ("block_begin", "variable_begin"):
+                tags += 1
+                if tags > chosen.tags:
+                    return line, f"模板中的标签过多（超过 {chosen.tags} 个，tags）"
             if kind == "block_begin":
                 after_begin = True
                 continue
