@@ -1,12 +1,44 @@
-"""Generate official Word reports from structured data, a JSON Schema and a .docx template.
+"""docgen: official Word reports (政府信息公开工作年度报告 and custom kinds) from JSON/YAML data.
+
+Install: ``pip install 'docgen-gov[yaml]'`` (import name and command: ``docgen``).
 
     import docgen
-    report = docgen.load("report.json")       # JSON or YAML file, or a dict
-    issues = docgen.check(report)             # every Issue, errors first; never raises
-    result = docgen.render(report, "out.docx")  # result.issues: the warnings
-    data = docgen.render(report)              # the .docx as bytes
+    report = docgen.load("report.json")         # JSON or YAML file (or a dict) → dict
+    issues = docgen.check(report)               # list[Issue], errors first; never raises
+    result = docgen.render(report, "out.docx")  # Rendered(path, issues=warnings)
+    data = docgen.render(report)                # the .docx as bytes
+    pdf = docgen.render(report, pdf=True)       # PDF bytes (LibreOffice; DOCGEN_SOFFICE)
 
-The names below are imported when first used, so ``import docgen`` stays fast.
+Functions
+    load(source) -> dict                 read a JSON/YAML file exactly (amounts as Decimal)
+    check(report, *, kind=None, previous=None) -> list[Issue]
+    prepare(report, *, kind=None, previous=None) -> Prepared
+                                         load and check once; Prepared.render(out, …)
+    render(report, out=None, *, kind=None, template=None, previous=None, pdf=False,
+           allow_errors=False) -> bytes | Rendered
+    render_many(reports, outdir, *, jobs=0, pdf=False, kind=None, template=None,
+                progress=None) -> BatchResult   many reports, in parallel
+    get_kind(name) / custom_kind(schema, template) -> ReportKind
+    pointer(*parts) -> str               a JSON Pointer
+
+Values
+    Issue        code, severity ("error"/"warning"), path (JSON Pointer), labels (Chinese),
+                 message, expected, actual, context, stage, location; .to_dict()
+    Prepared     kind, data (totals derived), issues, context, source; .render(out=None, …)
+    Rendered     path, issues (the warnings)
+    Outcome      one batch report: name, source, written, issues, removed
+    ReportKind   name, schema_path, template_path, rules, derive, …
+    TemplateLocation   where in a Word template an issue is
+
+Errors (all DocgenError; the command's exit status is .exit_code)
+    InvalidReportError (.issues)   the report has errors; nothing was written
+    TemplateProblemError (.issues) the template cannot be used
+    DataFileError                  the file is not valid JSON/YAML or breaks a limit
+    UsageError                     wrong call: missing file, bad option or output name
+    UnknownKindError, PdfError, LibreOfficeMissingError
+
+help(docgen.render), help(docgen.Issue)… for the details. The names are imported when first
+used, so ``import docgen`` stays fast.
 """
 
 from __future__ import annotations
@@ -26,6 +58,7 @@ _EXPORTS = {
     "Rendered": "docgen.api",
     "render_many": "docgen.batch",
     "Outcome": "docgen.batch",
+    "BatchResult": "docgen.batch",
     "Issue": "docgen.errors",
     "TemplateLocation": "docgen.errors",
     "pointer": "docgen.errors",
@@ -43,6 +76,7 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "BatchResult",
     "DataFileError",
     "DocgenError",
     "InvalidReportError",
@@ -69,7 +103,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from docgen.api import Prepared, Rendered, check, load, prepare, render
-    from docgen.batch import Outcome, render_many
+    from docgen.batch import BatchResult, Outcome, render_many
     from docgen.errors import (
         DataFileError,
         DocgenError,
@@ -96,4 +130,8 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+    # -- the functions only: help(docgen) then is the page above and the functions' own
+    # -- docstrings, not every class's (and exception's) inherited boilerplate --
+    functions = ("load", "check", "prepare", "render", "render_many", "get_kind",
+                 "custom_kind", "pointer")
+    return sorted(["__doc__", "__file__", "__name__", "__path__", "__version__", *functions])

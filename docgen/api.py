@@ -10,13 +10,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, Literal, overload
 
-from docgen.engine.files import refuse_overwriting, refuse_wrong_suffix, write_atomic
+from docgen.engine.files import is_html, refuse_overwriting, refuse_wrong_suffix, write_atomic
 from docgen.engine.loading import as_report, load
 from docgen.engine.schema import iter_schema_issues, iter_text_issues, load_schema, with_labels
-from docgen.errors import InvalidReportError, Issue, TemplateProblemError, sorted_issues
-from docgen.kinds import ReportKind, build_context, resolve_kind
+from docgen.errors import (
+    InvalidReportError,
+    Issue,
+    TemplateProblemError,
+    UsageError,
+    sorted_issues,
+)
+from docgen.kinds import FORMAT_VERSIONS, ReportKind, build_context, resolve_kind
 
 __all__ = ["Prepared", "Rendered", "check", "load", "prepare", "render"]
 
@@ -59,35 +65,46 @@ class Prepared:
                ) -> bytes: ...
     @overload
     def render(self, out: str | Path, *, template: str | Path | None = ...,
-               pdf: bool = ..., allow_errors: bool = ..., allow_external: bool = ...
-               ) -> Rendered: ...
+               pdf: bool = ..., allow_errors: bool = ..., fragment: bool = ...,
+               allow_external: bool = ...) -> Rendered: ...
 
     def render(self, out: str | Path | None = None, *, template: str | Path | None = None,
                pdf: bool = False, allow_errors: bool = False,
-               allow_external: bool = False) -> bytes | Rendered:
+               fragment: bool = False, allow_external: bool = False) -> bytes | Rendered:
         """Fill the template: the bytes when `out` is None, else write `out` atomically.
 
-        Raises `InvalidReportError` with every issue when the report has errors (consistency
-        errors only are allowed with `allow_errors`), `TemplateProblemError` for a `template`
-        with problems — among them external content (linked pictures or files, INCLUDE/DDE
-        fields, OLE objects), unless `allow_external`. The file at `out` is complete or absent.
+        An `out` named ``.html``/``.htm`` gets the web page (`render_html`; `fragment`: only
+        its ``<article>``), anything else the Word document (PDF with `pdf`). Raises
+        `InvalidReportError` with every issue when the report has errors (consistency errors
+        only are allowed with `allow_errors`), `TemplateProblemError` for a `template` with
+        problems — among them external content (linked pictures or files, INCLUDE/DDE fields,
+        OLE objects), unless `allow_external`. The file at `out` is complete or absent.
         """
-        if not self.renderable(allow_errors=allow_errors) or self.context is None:
-            raise InvalidReportError(self.issues)
+        target = None if out is None else Path(out)
+        if target is None and fragment:
+            raise UsageError("fragment 只用于 HTML：请用 render_html(fragment=True)"
+                             "或写入 .html 文件")
+        if target is not None and (is_html(target) or fragment):
+            refuse_wrong_suffix(target, pdf, html=True)
+            used = Path(template) if template is not None else self.kind.html_template_path
+            refuse_overwriting(target, [p for p in (self.source, used) if p is not None])
+            html = self.render_html(template=template, fragment=fragment,
+                                    allow_errors=allow_errors)
+            write_atomic(target, html.encode("utf-8"))
+            return Rendered(target, self.issues)
+        context = self._context(allow_errors)
         from docgen.engine.fill import render_docx
 
         template_path = Path(template) if template is not None else self.kind.template_path
         if template is not None:
             _check_template(template_path, self.kind, allow_external)
-        target = None if out is None else Path(out)
         if target is not None:
             inputs = [template_path] if self.source is None else [self.source, template_path]
             refuse_overwriting(target, inputs)
             refuse_wrong_suffix(target, pdf)
-        properties = {"title": str(self.context.get("title") or ""),
-                      "created": str(self.context.get("published") or "")}
-        data = render_docx(template_path, self.context, properties,
-                           allow_external=allow_external)
+        properties = {"title": str(context.get("title") or ""),
+                      "created": str(context.get("published") or "")}
+        data = render_docx(template_path, context, properties, allow_external=allow_external)
         if pdf:
             from docgen.engine.pdf import docx_to_pdf
 
@@ -96,6 +113,35 @@ class Prepared:
             return data
         write_atomic(target, data)
         return Rendered(target, self.issues)
+
+    def render_html(self, *, template: str | Path | None = None, fragment: bool = False,
+                    allow_errors: bool = False) -> str:
+        """Return the report as a self-contained HTML5 page, or with `fragment` only its
+        ``<article>`` (to paste or import into a CMS).
+
+        `template` replaces the kind's HTML template (a ``.html`` file, checked first). Raises
+        as `render` does; `UsageError` when the kind has no HTML template.
+        """
+        context = self._context(allow_errors)
+        from docgen.engine.html import render_html
+
+        if template is not None:
+            path = Path(template)
+            if not is_html(path):
+                raise UsageError(f"输出网页需要 HTML 模板（.html），而 {path.name} 不是")
+            _check_html_template(path, self.kind)
+        elif self.kind.html_template_path is not None:
+            path = self.kind.html_template_path
+        else:
+            raise UsageError(f"报告类型 {self.kind.name} 没有 HTML 模板；"
+                             "请用 --template 指定一个 .html 模板")
+        return render_html(path, context, fragment=fragment)
+
+    def _context(self, allow_errors: bool) -> dict[str, Any]:
+        """The render context; raises `InvalidReportError` when the report may not render."""
+        if not self.renderable(allow_errors=allow_errors) or self.context is None:
+            raise InvalidReportError(self.issues)
+        return self.context
 
 
 @dataclass(frozen=True)
@@ -128,6 +174,10 @@ def prepare(report: Source, *, kind: ReportKind | str | None = None,
     """
     data = _report(report)
     resolved = resolve_kind(data, kind)
+    source = Path(report) if isinstance(report, (str, Path)) else None
+    conflict = _format_conflict(data, kind, resolved)
+    if conflict is not None:
+        return Prepared(resolved, dict(data), (conflict,), None, source)
     last_year = None if previous is None else _report(previous)
     schema = load_schema(resolved.schema_path)
     found = list(iter_schema_issues(resolved.schema_path, data))
@@ -141,8 +191,23 @@ def prepare(report: Source, *, kind: ReportKind | str | None = None,
     issues = tuple(sorted_issues(with_labels(schema, i) for i in found))
     data_broken = any(i.is_error and not i.overridable for i in issues)
     context = None if data_broken else build_context(resolved, derived)
-    source = Path(report) if isinstance(report, (str, Path)) else None
     return Prepared(resolved, derived, issues, context, source)
+
+
+def _format_conflict(data: Mapping[str, Any], kind: ReportKind | str | None,
+                     resolved: ReportKind) -> Issue | None:
+    """FORMAT-MISMATCH: the report's own `format` names another version than the one asked
+    for (``--format``); one issue saying so instead of every schema error that follows."""
+    stated = data.get("format")
+    if kind is None or not isinstance(stated, str) or not resolved.version \
+            or stated not in FORMAT_VERSIONS or stated == resolved.version:
+        return None
+    return Issue(
+        "FORMAT-MISMATCH", "/format",
+        f"数据文件写明 \"format\": \"{stated}\"，却要求按 {resolved.version} 年版格式处理"
+        f"（--format {resolved.version}）；请去掉 --format（按文件写明的格式处理），"
+        f"或把文件中的 format 改为 \"{resolved.version}\"",
+        labels=("格式版本",), expected=resolved.version, actual=stated, stage="schema")
 
 
 def check(report: Source, *, kind: ReportKind | str | None = None,
@@ -159,31 +224,55 @@ def check(report: Source, *, kind: ReportKind | str | None = None,
 @overload
 def render(report: Source | Prepared, out: None = None, *, kind: ReportKind | str | None = ...,
            template: str | Path | None = ..., previous: Source | None = ...,
-           pdf: bool = ..., allow_errors: bool = ..., allow_external: bool = ...) -> bytes: ...
+           pdf: bool = ..., allow_errors: bool = ..., html: Literal[False] = ...,
+           fragment: Literal[False] = ..., allow_external: bool = ...) -> bytes: ...
+@overload
+def render(report: Source | Prepared, out: None = None, *, kind: ReportKind | str | None = ...,
+           template: str | Path | None = ..., previous: Source | None = ...,
+           pdf: bool = ..., allow_errors: bool = ..., html: Literal[True],
+           fragment: bool = ..., allow_external: bool = ...) -> str: ...
+@overload
+def render(report: Source | Prepared, out: None = None, *, kind: ReportKind | str | None = ...,
+           template: str | Path | None = ..., previous: Source | None = ...,
+           pdf: bool = ..., allow_errors: bool = ..., html: bool = ...,
+           fragment: Literal[True], allow_external: bool = ...) -> str: ...
 @overload
 def render(report: Source | Prepared, out: str | Path, *, kind: ReportKind | str | None = ...,
            template: str | Path | None = ..., previous: Source | None = ...,
-           pdf: bool = ..., allow_errors: bool = ..., allow_external: bool = ...
-           ) -> Rendered: ...
+           pdf: bool = ..., allow_errors: bool = ..., html: bool = ...,
+           fragment: bool = ..., allow_external: bool = ...) -> Rendered: ...
 
 
 def render(report: Source | Prepared, out: str | Path | None = None, *,
            kind: ReportKind | str | None = None, template: str | Path | None = None,
            previous: Source | None = None, pdf: bool = False,
-           allow_errors: bool = False, allow_external: bool = False) -> bytes | Rendered:
-    """Render `report` to a Word document: bytes when `out` is None, else a `Rendered` (the
-    written path and the warnings found on the way).
+           allow_errors: bool = False, html: bool = False,
+           fragment: bool = False, allow_external: bool = False) -> bytes | str | Rendered:
+    """Render `report`: a Word document (bytes) when `out` is None, the web page (str) with
+    `html=True`, only its ``<article>`` with `fragment=True`; else write `out` and return a
+    `Rendered` (the written path and the warnings found on the way). An `out` named
+    ``.html``/``.htm`` gets the web page (the article alone with `fragment`).
 
     The report is checked first; any error raises `InvalidReportError` with every issue
     (`allow_errors=True` renders a report whose only errors are consistency errors, to reproduce
-    an already-published report verbatim). `template` replaces the kind's template. With
-    `pdf=True` the result is a PDF made by LibreOffice. A template with external content is
-    refused unless `allow_external=True`. The file at `out` is written atomically: complete
-    or absent.
+    an already-published report verbatim). `template` replaces the kind's template (a ``.html``
+    one for the web page). With `pdf=True` the result is a PDF made by LibreOffice. A Word
+    template with external content is refused unless `allow_external=True`. The file at
+    `out` is written atomically: complete or absent.
     """
     prepared = report if isinstance(report, Prepared) else \
         prepare(report, kind=kind, previous=previous)
-    return prepared.render(out, template=template, pdf=pdf, allow_errors=allow_errors,
+    if out is None and (html or fragment):
+        if pdf:
+            raise UsageError("不能同时要求 PDF 和 HTML")
+        return prepared.render_html(template=template, fragment=fragment,
+                                    allow_errors=allow_errors)
+    if out is not None:
+        if html and not is_html(out):
+            raise UsageError(f"输出文件 {out} 的扩展名与内容不符：将生成 HTML 网页（.html）")
+        return prepared.render(out, template=template, pdf=pdf, allow_errors=allow_errors,
+                               fragment=fragment, allow_external=allow_external)
+    return prepared.render(None, template=template, pdf=pdf, allow_errors=allow_errors,
                            allow_external=allow_external)
 
 
@@ -194,5 +283,14 @@ def _check_template(template: Path, kind: ReportKind, allow_external: bool = Fal
 
     problems = [i for i in check_template(template, kind) if i.is_error
                 and not (allow_external and i.code == EXTERNAL_CODE)]
+    if problems:
+        raise TemplateProblemError(template.name, problems)
+
+
+def _check_html_template(template: Path, kind: ReportKind) -> None:
+    """Refuse a user's HTML template with located problems before it is used."""
+    from docgen.toolkit.html_check import check_html_template
+
+    problems = [i for i in check_html_template(template, kind) if i.is_error]
     if problems:
         raise TemplateProblemError(template.name, problems)

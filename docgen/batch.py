@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +30,13 @@ from docgen.kinds import FORMAT_VERSIONS, ReportKind, get_kind
 
 __all__ = [
     "BatchResult",
+    "Inputs",
     "JsonLine",
     "Outcome",
     "collect_inputs",
     "render_many",
     "safe_name",
+    "scan_inputs",
 ]
 
 #: File name suffixes a folder is searched for (one report per file).
@@ -82,10 +84,13 @@ class Outcome:
     name: str
     #: Where the report came from, for people: a path, ``file.jsonl:3``, or the name.
     source: str
-    #: The files written (the .docx, and the .pdf with ``pdf=True``); empty on failure.
+    #: The files written (the .docx, the .pdf with ``pdf=True``, the .html with ``html=True``);
+    #: empty on failure.
     written: tuple[Path, ...] = ()
     #: Every issue: the errors that stopped it, or the warnings of a rendered report.
     issues: tuple[Issue, ...] = ()
+    #: Older outputs of this name removed because this report failed (they were not its own).
+    removed: tuple[Path, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -98,6 +103,8 @@ class BatchResult:
     """Every report's outcome, in input order."""
 
     outcomes: list[Outcome] = field(default_factory=list)
+    #: Documents in the output folder that this run did not write (other runs' outputs).
+    foreign: list[Path] = field(default_factory=list)
 
     @property
     def rendered(self) -> list[Outcome]:
@@ -128,6 +135,7 @@ class _Config:
     kind: ReportKind | str | None
     template: Path | None
     allow_external: bool = False
+    html: bool = False
 
 
 @dataclass(frozen=True)
@@ -140,7 +148,7 @@ class _Job:
 def render_many(reports: Iterable[tuple[str, Source]], outdir: str | Path, *, jobs: int = 0,
                 pdf: bool = False, kind: ReportKind | str | None = None,
                 template: str | Path | None = None,
-                progress: Progress | None = None,
+                progress: Progress | None = None, html: bool = False,
                 allow_external: bool = False) -> BatchResult:
     """Render every report in `reports` into `outdir`; return each one's outcome.
 
@@ -149,12 +157,16 @@ def render_many(reports: Iterable[tuple[str, Source]], outdir: str | Path, *, jo
     source is a report dict, a JSON/YAML file or a `JsonLine`. `jobs` worker processes
     render in parallel (0: one per CPU; 1: in this process). A report with problems does not
     stop the others: its outcome keeps every issue. With `pdf` a PDF is written next to each
-    .docx. `kind` and `template` apply to every report (default: chosen per report);
-    `allow_external` lets the template refer to external content (see `docgen.render`).
-    A worker process that dies (killed, out of memory) fails only the report it was rendering;
-    the others go on in a fresh worker. A report whose PDF fails leaves no .docx either.
-    A template that cannot be used raises `TemplateProblemError`, and `pdf` without LibreOffice
-    `LibreOfficeMissingError`, before any report is rendered.
+    .docx, and with `html` the web page (``<name>.html``, the kind's HTML template). `kind`
+    and `template` apply to every report (default: chosen per report); `allow_external` lets
+    the Word template refer to external content (see `docgen.render`). A template that cannot
+    be used raises `TemplateProblemError`, `pdf` without LibreOffice
+    `LibreOfficeMissingError`, and `html` for a kind without an HTML template `UsageError`,
+    before any report is rendered. When a report fails, the outputs an earlier run wrote under
+    its name are removed (its `Outcome.removed`); the result's `foreign` lists the other
+    documents in `outdir` this run did not write. A worker process that dies (killed, out of
+    memory) fails only the report it was rendering; the others go on in a fresh worker. Every
+    output of a report is made before any is written: a failed PDF leaves no .docx behind.
     """
     folder = Path(outdir)
     if folder.exists() and not folder.is_dir():
@@ -165,21 +177,53 @@ def render_many(reports: Iterable[tuple[str, Source]], outdir: str | Path, *, jo
         require_libreoffice()  # -- say it once, not once per report --
     work = [_Job(i, n, s) for i, (n, s) in enumerate(_unique(reports))]
     config = _Config(folder, pdf, kind, Path(template) if template is not None else None,
-                     allow_external)
+                     allow_external, html)
     result = BatchResult()
     if not work:
         return result
     folder.mkdir(parents=True, exist_ok=True)
     workers = min(_cpu_count() if jobs <= 0 else jobs, len(work))
-    _warm(config, every_kind=workers > 1)
+    _warm(config, every_kind=workers > 1 or html)
     outcomes: list[Outcome | None] = [None] * len(work)
     for done, outcome in enumerate(_run(config, work, workers), start=1):
         index, found = outcome
+        if not found.ok:
+            found = replace(found, removed=_remove_stale(folder, found.name))
         outcomes[index] = found
         if progress is not None:
             progress(done, len(work), found)
     result.outcomes = [o for o in outcomes if o is not None]
+    result.foreign = _foreign(folder, {job.name.casefold() for job in work})
     return result
+
+
+#: The suffixes of the documents a run writes (a failed report's old ones are removed).
+OUTPUT_SUFFIXES = (".docx", ".pdf", ".html")
+
+
+def _remove_stale(folder: Path, name: str) -> tuple[Path, ...]:
+    """Remove the outputs an earlier run wrote for `name`: this run's report failed, so they
+    no longer show what its input holds. Return what was removed."""
+    removed = []
+    for suffix in OUTPUT_SUFFIXES:
+        old = folder / f"{name}{suffix}"
+        try:
+            if old.is_file() and not old.is_symlink():
+                old.unlink()
+                removed.append(old)
+        except OSError:  # -- cannot remove: it stays, and the summary lists it as foreign --
+            continue
+    return tuple(removed)
+
+
+def _foreign(folder: Path, names: set[str]) -> list[Path]:
+    """The documents in `folder` whose names belong to none of this run's reports."""
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return []
+    return [p for p in entries if p.suffix.lower() in OUTPUT_SUFFIXES and p.is_file()
+            and p.stem.casefold() not in names and not p.name.startswith(".")]
 
 
 #: Most reports one worker task carries: fewer tasks cost the parent less, smaller ones keep
@@ -319,6 +363,7 @@ def _warm(config: _Config, *, every_kind: bool) -> None:
     kinds are all warmed only for worker pools (a single process compiles on first use).
     """
     from docgen.engine.fill import compile_template
+    from docgen.engine.html import compile_html
     from docgen.engine.schema import load_schema
 
     if isinstance(config.kind, ReportKind):
@@ -331,6 +376,10 @@ def _warm(config: _Config, *, every_kind: bool) -> None:
         load_schema(found.schema_path)
         if config.template is None:
             compile_template(found.template_path)
+        if config.html:
+            if found.html_template_path is None:
+                raise UsageError(f"报告类型 {found.name} 没有 HTML 模板，无法输出网页")
+            compile_html(found.html_template_path)
     if config.template is not None:
         compile_template(config.template)
 
@@ -354,12 +403,14 @@ def _render_one(config: _Config, job: _Job) -> Outcome:
             from docgen.engine.pdf import docx_to_pdf
 
             pdf = docx_to_pdf(docx)  # -- before anything is written: a failure leaves nothing --
+        page = prepared.render_html().encode("utf-8") if config.html else None
         write_atomic(target, docx)
         files = [target]
-        if pdf is not None:
-            refuse_overwriting(target.with_suffix(".pdf"), inputs)
-            write_atomic(target.with_suffix(".pdf"), pdf)
-            files.append(target.with_suffix(".pdf"))
+        for suffix, made in ((".pdf", pdf), (".html", page)):
+            if made is not None:
+                refuse_overwriting(target.with_suffix(suffix), inputs)
+                write_atomic(target.with_suffix(suffix), made)
+                files.append(target.with_suffix(suffix))
         return Outcome(job.name, source, tuple(files), tuple(prepared.issues))
     except (InvalidReportError, TemplateProblemError) as exc:
         return Outcome(job.name, source, (), exc.issues)
@@ -419,6 +470,17 @@ def _unique(reports: Iterable[tuple[str, Source]]) -> Iterator[tuple[str, Source
         yield candidate, source
 
 
+@dataclass
+class Inputs:
+    """What the command-line inputs hold: the reports, and what was passed over."""
+
+    reports: list[tuple[str, Source]] = field(default_factory=list)
+    #: Files in the input folders that are no report (wrong suffix, hidden).
+    skipped_files: list[Path] = field(default_factory=list)
+    #: Subfolders not searched (without `recursive`).
+    skipped_folders: list[Path] = field(default_factory=list)
+
+
 def collect_inputs(inputs: Iterable[str | Path]) -> list[tuple[str, Source]]:
     """Return the ``(name, source)`` pairs the command-line inputs hold, in order.
 
@@ -426,21 +488,39 @@ def collect_inputs(inputs: Iterable[str | Path]) -> list[tuple[str, Source]]:
     file one report per non-blank line, named ``<stem>-<line number>``; any other file one
     report named by its stem. A missing input raises `UsageError`.
     """
-    found: list[tuple[str, Source]] = []
+    return scan_inputs(inputs).reports
+
+
+def scan_inputs(inputs: Iterable[str | Path], *, recursive: bool = False) -> Inputs:
+    """As `collect_inputs`, and say what was passed over; `recursive` searches subfolders
+    too (a report in ``folder/sub/a.json`` is named ``sub_a``)."""
+    found = Inputs()
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            files = sorted(p for p in path.iterdir()
-                           if p.suffix.lower() in REPORT_SUFFIXES and p.is_file()
-                           and not p.name.startswith("."))
-            found += [(p.stem, p) for p in files]
+            _scan_folder(path, path, recursive, found)
         elif path.suffix.lower() == JSON_LINES_SUFFIX and path.is_file():
-            found += _json_lines(path)
+            found.reports += _json_lines(path)
         elif path.is_file():
-            found.append((path.stem, path))
+            found.reports.append((path.stem, path))
         else:
             raise UsageError(f"找不到输入：{path}")
     return found
+
+
+def _scan_folder(root: Path, folder: Path, recursive: bool, found: Inputs) -> None:
+    for entry in sorted(folder.iterdir()):
+        if entry.is_dir():
+            if recursive and not entry.name.startswith("."):
+                _scan_folder(root, entry, recursive, found)
+            else:
+                found.skipped_folders.append(entry)
+        elif entry.suffix.lower() in REPORT_SUFFIXES and entry.is_file() \
+                and not entry.name.startswith("."):
+            name = "_".join(entry.relative_to(root).with_suffix("").parts)
+            found.reports.append((name, entry))
+        else:  # -- a .jsonl in a folder too: JSON Lines files are read when named --
+            found.skipped_files.append(entry)
 
 
 def _json_lines(path: Path) -> list[tuple[str, Source]]:
@@ -463,6 +543,11 @@ def _json_lines(path: Path) -> list[tuple[str, Source]]:
                        f"0x{line[exc.start]:02X}）；请以 UTF-8 编码保存")
         if text.strip():
             found.append((f"{path.stem}-{number}", JsonLine(path, number, text, invalid)))
+    if found and all(isinstance(s, JsonLine) and s.invalid for _, s in found):
+        # -- the whole file in another encoding (GBK, UTF-16): one message naming it --
+        from docgen.engine.textfile import encoding_problem
+
+        raise DataFileError(f"{path}：{encoding_problem(raw)}")
     return found
 
 

@@ -54,14 +54,18 @@ class TemplateLocation:
     row: int | None = None
     column: int | None = None
     place: str | None = None
+    line: int | None = None
 
     def __str__(self) -> str:
         if self.place is not None:
             return self.place
+        if self.line is not None:
+            return f"第{self.line}行" + (f" 第{self.column}列" if self.column is not None else "")
         prefix = f"{self.area} " if self.area else ""
         if self.table is not None:
             column = f" 第{self.column}列" if self.column is not None else ""
-            return f"{prefix}表{self.table} 第{self.row}行{column}"
+            paragraph = f" 第{self.paragraph}段" if self.paragraph is not None else ""
+            return f"{prefix}表{self.table} 第{self.row}行{column}{paragraph}"
         if self.paragraph is not None:
             return f"{prefix}第{self.paragraph}段"
         return self.area or self.part
@@ -70,7 +74,7 @@ class TemplateLocation:
         """The location as JSON (``docgen template check --json``)."""
         return {"part": self.part, "area": self.area, "paragraph": self.paragraph,
                 "table": self.table, "row": self.row, "column": self.column,
-                "text": str(self)}
+                "line": self.line, "text": str(self)}
 
 
 @dataclass(frozen=True)

@@ -157,18 +157,44 @@ def test_render_refuses_to_overwrite_its_data(capsys: pytest.CaptureFixture[str]
     assert path.read_bytes() == before
 
 
-def test_init_skeleton_passes_and_renders(capsys: pytest.CaptureFixture[str],
-                                          tmp_path: Path) -> None:
+def test_init_skeleton_cannot_pass_empty_and_renders_when_filled(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     data = tmp_path / "data.json"
     assert run(capsys, "init", "--year", "2025", "-o", str(data))[0] == 0
     skeleton = read_json(data)
     assert skeleton["format"] == "2021" and skeleton["year"] == 2025
     assert skeleton["applications"]["results"]["other"]["overdue_fee"]["commercial"] == 0
+    assert "total" not in skeleton["applications"]["results"]
+    assert "total" not in skeleton["applications"]["new_received"]
 
-    assert run(capsys, "check", str(data))[0] == 0
-    out = tmp_path / "data.docx"
-    assert run(capsys, "render", str(data), "-o", str(out))[0] == 0
-    assert "2025年政府信息公开工作年度报告" in visible_texts(out)
+    code, out, _ = run(capsys, "check", str(data), "--json")
+    assert code == 1
+    assert sorted(i["path"] for i in json.loads(out) if i["severity"] == "error") == [
+        "/agency", "/overview/sections/0/text", "/overview/sections/0/title",
+        "/problems/improvements", "/problems/problems"]
+    assert {i["code"] for i in json.loads(out) if i["severity"] == "error"} == {"REQUIRED-TEXT"}
+
+    skeleton["agency"] = "泽安县统计局"
+    skeleton["overview"]["sections"][0].update(title="主动公开", text="全年主动公开信息12条。")
+    skeleton["problems"].update(problems="公开不够及时。", improvements="建立提醒制度。")
+    skeleton["applications"]["new_received"]["natural_person"] = 2
+    skeleton["applications"]["results"]["disclosed"]["natural_person"] = 2
+    data.write_text(json.dumps(skeleton, ensure_ascii=False), encoding="utf-8")
+    code, out, _ = run(capsys, "check", str(data))
+    assert (code, out) == (0, "未发现问题。\n")
+    out_file = tmp_path / "data.docx"
+    assert run(capsys, "render", str(data), "-o", str(out_file))[0] == 0
+    assert "泽安县统计局2025年政府信息公开工作年度报告" in visible_texts(out_file)
+
+
+@pytest.mark.parametrize("year", ["1800", "2101"])
+def test_init_accepts_only_years_check_accepts(capsys: pytest.CaptureFixture[str],
+                                               tmp_path: Path, year: str) -> None:
+    code, out, err = run(capsys, "init", "--year", year, "-o", str(tmp_path / "d.json"))
+
+    assert code == 2 and out == ""
+    assert f"报告年度应在 1990 至 2100 之间，实为 {year}" in err
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_init_refuses_to_overwrite(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -200,17 +226,18 @@ def test_python_m_docgen_runs() -> None:
     assert done.stdout.startswith("docgen ")
 
 
-@pytest.mark.parametrize(("name", "flags"), [("report.docx", ["--pdf"]), ("report.pdf", [])])
-def test_output_suffix_must_match_the_content(capsys: pytest.CaptureFixture[str],
-                                              tmp_path: Path, name: str,
-                                              flags: list[str]) -> None:
+@pytest.mark.parametrize(("name", "hint"), [
+    ("report.doc", "-o {dir}/report.docx"),
+    ("report", "-o {dir}/report.docx 或 -o {dir}/report.pdf")])
+def test_output_suffix_decides_or_says_what_to_type(capsys: pytest.CaptureFixture[str],
+                                                    tmp_path: Path, name: str,
+                                                    hint: str) -> None:
     out = tmp_path / name
 
-    code, _, err = run(capsys, "render", str(EXAMPLES / "jindong-2019.json"), "-o", str(out),
-                       *flags)
+    code, _, err = run(capsys, "render", str(EXAMPLES / "jindong-2019.json"), "-o", str(out))
 
-    assert code == 2 and "扩展名与内容不符" in err
-    assert not out.exists()
+    assert code == 2 and hint.format(dir=tmp_path) in err
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_custom_schema_problems_are_messages(capsys: pytest.CaptureFixture[str],

@@ -26,12 +26,21 @@ fill = importlib.import_module("docgen.engine.fill")
 RENDERED = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
 CORE = "docProps/core.xml"
 
+def filled_skeleton(year: int) -> dict[str, Any]:
+    """`docgen init`'s skeleton with its blanks filled, as a clerk leaves it (totals derived)."""
+    data = annual_report_skeleton(year)
+    data["agency"] = "某县某局"
+    data["overview"]["sections"][0].update(title="主动公开", text="全年主动公开信息。")
+    data["problems"].update(problems="无。", improvements="无。")
+    return data
+
+
 CASES: dict[str, tuple[Any, bool]] = {
     "2019 × jindong example": (EXAMPLES / "jindong-2019.json", False),
     "2021 × county example": (EXAMPLES / "county-bureau-2025.json", False),
     "2019 × as published (allow_errors)": (FIXTURES / "jindong-2019-as-published.json", True),
-    "2019 × init skeleton": (annual_report_skeleton(2019), False),
-    "2021 × init skeleton": (annual_report_skeleton(2025), False),
+    "2019 × init skeleton, filled": (filled_skeleton(2019), False),
+    "2021 × init skeleton, filled": (filled_skeleton(2025), False),
 }
 
 

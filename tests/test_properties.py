@@ -138,8 +138,10 @@ def valid_reports(draw: st.DrawFn) -> dict[str, Any]:
     report["agency"] = draw(LABEL)
     report["overview"] = {
         "intro": draw(TEXT),
-        "sections": draw(st.lists(st.fixed_dictionaries({"title": LABEL, "text": TEXT}),
-                                  max_size=3)),
+        # -- a subsection's 正文 may not be blank (REQUIRED-TEXT) --
+        "sections": draw(st.lists(st.fixed_dictionaries(
+            {"title": LABEL, "text": TEXT.filter(lambda text: bool(text.strip()))}),
+            max_size=3)),
     }
     report["other_matters"] = draw(TEXT)
     count_cells, amount_cells = cells(COUNT), cells(AMOUNT)

@@ -26,12 +26,9 @@ from docgen.kinds.gov_info_annual.derive import (
     iter_result_rows,
     iter_table3_rows,
 )
+from docgen.kinds.gov_info_annual.labels import column_label, label, row_label
 from docgen.kinds.gov_info_annual.rules import (
-    COLUMN_LABELS,
     GOV_INFO_ANNUAL_RULES,
-    ITEM_LABELS,
-    REVIEW_LABELS,
-    ROW_LABELS,
     iter_balance_issues,
     iter_carry_over_issues,
     iter_empty_section_issues,
@@ -263,7 +260,7 @@ def test_result_rows_follow_the_version(version: str) -> None:
     rows = [parts for parts, _ in iter_result_rows(zero_report(version)["applications"])]
 
     assert len(rows) == (19 if version == "2019" else 21)
-    assert all(parts in ROW_LABELS for parts in rows)
+    assert all(row_label({"format": version}, *parts) for parts in rows)
     assert (("results", "other") in rows) == (version == "2019")
 
 
@@ -423,6 +420,7 @@ def test_labels_are_the_schema_titles(version: str) -> None:
     table3 = props["applications"]["properties"]
     results = table3["results"]["properties"]
     applications = derive_totals(zero_report(version))["applications"]
+    report = {"format": version}
     rows = [parts for parts, _ in iter_table3_rows(applications)]
     assert len(rows) == (23 if version == "2019" else 25)
     for parts in rows:
@@ -433,17 +431,17 @@ def test_labels_are_the_schema_titles(version: str) -> None:
         else:
             group = results[parts[1]]
             official = f"{group['title']} {group['properties'][parts[2]]['title']}"
-        assert ROW_LABELS[parts] == official
+        assert row_label(report, *parts) == official
     for column, node in defs["applicant_row"]["properties"].items():
-        assert COLUMN_LABELS[column] == node["title"]
+        assert column_label(report, column) == node["title"]
     for group, node in props["reviews"]["properties"].items():
-        assert REVIEW_LABELS[group] == node["title"]
-    for part, node in defs["review_group"]["properties"].items():
-        if part != "total":
-            assert REVIEW_LABELS[part] == node["title"]
-    for item, label in ITEM_LABELS.items():
-        if version == "2019":
-            assert props["proactive"]["properties"][item]["title"] == label
+        assert label(report, "reviews", group) == node["title"]
+        for part, part_node in defs["review_group"]["properties"].items():
+            assert label(report, "reviews", group, part) == part_node["title"]
+    if version == "2019":
+        for item in rules.CHANGE_ITEMS:
+            title = props["proactive"]["properties"][item]["title"]
+            assert label(report, "proactive", item) == title
 
 
 def test_rules_reuse_the_registry_and_the_formatting() -> None:

@@ -95,7 +95,7 @@ def test_costly_templates_are_a_located_limit(tmp_path: Path, county: dict[str, 
 
     issue = problem.issues[0]
     assert issue.code == "TEMPLATE-LIMIT"
-    assert issue.path.startswith("正文 第") and limit in issue.message
+    assert issue.where.startswith("正文 第") and limit in issue.message
     assert leftovers(tmp_path, [template]) == []
 
 
@@ -118,7 +118,7 @@ def test_nesting_too_deep_is_refused_before_the_parser(tmp_path: Path, county: d
     problem = render_problem(template, county)
 
     assert problem.issues[0].code == "TEMPLATE-LIMIT"
-    assert "模板" in problem.issues[0].message and problem.issues[0].path.startswith("正文")
+    assert "模板" in problem.issues[0].message and problem.issues[0].where.startswith("正文")
 
 
 def test_too_many_tags_is_refused_before_compiling(county: dict[str, Any]) -> None:
@@ -570,8 +570,9 @@ def test_only_regular_files_are_replaced(capsys: pytest.CaptureFixture[str], tmp
         target = tmp_path / "out.docx"
         sock = socket.socket(socket.AF_UNIX)
         sock.bind(str(target))
-    else:
-        target = Path("/dev/null")
+    else:  # -- ``-o /dev/null`` is refused for its missing suffix; a link to it is not --
+        target = tmp_path / "out.docx"
+        target.symlink_to("/dev/null")
     before = target.stat().st_mode
 
     code, _, err = run(capsys, "render", str(data), "-o", str(target))
@@ -586,13 +587,14 @@ def test_only_regular_files_are_replaced(capsys: pytest.CaptureFixture[str], tmp
 @pytest.mark.parametrize("which", ["previous", "schema", "data (hard link)"])
 def test_an_input_is_never_an_output(capsys: pytest.CaptureFixture[str], tmp_path: Path,
                                      county: dict[str, Any], which: str) -> None:
+    # -- inputs named .docx (docgen reads them by content), so the suffix rule cannot save them --
     data = write_json(tmp_path / "data.json", county)
-    last = write_json(tmp_path / "last.json", county)
+    last = write_json(tmp_path / "last.docx", county)
     if which == "previous":
         argv = ["render", str(data), "--previous", str(last), "-o", str(last)]
         kept = last
     elif which == "schema":
-        schema = tmp_path / "s.json"
+        schema = tmp_path / "s.docx"
         schema.write_text(json.dumps(BASE_SCHEMA), encoding="utf-8")
         argv = ["render", str(data), "--schema", str(schema), "--template",
                 str(SHIPPED_TEMPLATE), "-o", str(schema)]
@@ -795,7 +797,7 @@ def test_standard_output_full_closed_or_not_utf8(tmp_path: Path, county: dict[st
     piped.stderr.close()
     piped.wait(timeout=60)
 
-    assert to_full.returncode == 2 and "无法写出" in to_full.stderr
+    assert to_full.returncode == 2 and "磁盘已满" in to_full.stderr
     assert closed.returncode == 0 and (tmp_path / "o.docx").is_file()
     assert ascii_only.returncode == 1 and "/year" in ascii_only.stdout
     assert "Traceback" not in err and piped.returncode in (0, 141)

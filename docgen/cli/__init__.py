@@ -13,28 +13,18 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from docgen.cli.common import kind_option, print_issues
-from docgen.errors import DocgenError, InvalidReportError, Issue, TemplateProblemError
-from docgen.kinds import FORMAT_VERSIONS
+from docgen.cli.lang import Parser, choose_language, t
+from docgen.errors import Issue
+from docgen.kinds import FORMAT_VERSIONS, YEARS
 
 Handler = Callable[[argparse.Namespace], int]
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    """Render DATA to a Word document (and PDF with --pdf)."""
-    from docgen.api import prepare
-    from docgen.cli.safety import output_path, visible
-    from docgen.engine.files import refuse_overwriting
+    """Render DATA to the file -o names (its suffix decides: .docx, .pdf); --pdf adds a PDF."""
+    from docgen.cli.render import render_outputs
 
-    data = Path(args.data)
-    out = output_path(data, args.output, ".pdf" if args.pdf else ".docx")
-    refuse_overwriting(out, [data, args.previous, args.template, args.schema])
-    prepared = prepare(data, kind=kind_option(args), previous=args.previous)
-    if prepared.issues and prepared.renderable(allow_errors=args.allow_errors):
-        print_issues(prepared.issues)
-    prepared.render(out, template=args.template, pdf=args.pdf, allow_errors=args.allow_errors,
-                    allow_external=args.allow_external)
-    print(visible(f"已生成：{out}"))
-    return 0
+    return render_outputs(args)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -54,7 +44,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     elif issues:
         print_issues(issues, stream=sys.stdout)
     else:
-        print("未发现问题。")
+        print(t("未发现问题。", "no problems found."))
     failing = [i for i in issues if i.is_error or args.strict]
     return 1 if failing else 0
 
@@ -64,6 +54,11 @@ def cmd_init(args: argparse.Namespace) -> int:
     from docgen.engine.files import write_atomic
     from docgen.kinds.gov_info_annual.skeleton import annual_report_skeleton
 
+    if not YEARS[0] <= args.year <= YEARS[1]:
+        from docgen.errors import UsageError
+
+        raise UsageError(t(f"报告年度应在 {YEARS[0]} 至 {YEARS[1]} 之间，实为 {args.year}",
+                           f"the report year must be {YEARS[0]} to {YEARS[1]}, not {args.year}"))
     data = annual_report_skeleton(args.year, args.format)
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if args.output:
@@ -73,7 +68,11 @@ def cmd_init(args: argparse.Namespace) -> int:
 
             raise UsageError(f"{target} 已存在；如要覆盖请加 --force")
         write_atomic(target, text.encode("utf-8"))
-        print(f"已生成：{target}")
+        print(t(f"已生成：{target}", f"written: {target}"))
+        print(t(f"请填写其中的空白文字（机关名称、各节正文等）和统计数字，"
+                f"然后运行 docgen check {target}",
+                f"fill in the empty texts and the figures, then run docgen check {target}"),
+              file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0
@@ -90,80 +89,157 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def _add_kind_options(parser: argparse.ArgumentParser, *, template: bool = True) -> None:
     parser.add_argument("--format", choices=FORMAT_VERSIONS,
-                        help="格式版本（默认按 format 字段或年度推断）")
+                        help=t("格式版本（默认按 format 字段或年度推断）",
+                               "format version (default: the data's format, or its year)"))
     if template:
-        parser.add_argument("--template", metavar="T.docx", help="使用自己的 Word 模板")
-    parser.add_argument("--schema", metavar="S.json", help="自定义报告类型的 JSON Schema")
+        parser.add_argument("--template", metavar="T.docx",
+                            help=t("使用自己的 Word 模板（输出网页时为 .html 模板）",
+                                   "use your own Word template (.html for a web page)"))
+    parser.add_argument("--schema", metavar="S.json",
+                        help=t("自定义报告类型的 JSON Schema", "JSON Schema of a custom kind"))
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser of the ``docgen`` command."""
+    """Return the argument parser of the ``docgen`` command (in the language in use).
+
+    Long, but only a declaration: one ``add_argument`` per option, each help in both languages.
+    """
     from docgen import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="docgen",
-        description="从结构化数据生成正式的 Word 公文（政府信息公开工作年度报告等）。",
+        description=t("从结构化数据生成正式的 Word 公文（政府信息公开工作年度报告等）。",
+                      "Official Word reports from structured data (政府信息公开工作年度报告…)."),
     )
-    parser.add_argument("--version", action="version", version=f"docgen {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parser.add_argument("--version", action="version", version=f"docgen {__version__}",
+                        help=t("显示版本号并退出", "show the version and exit"))
+    parser.add_argument("--lang", choices=("zh", "en"),
+                        help=t("界面语言（默认中文；LANG=en_… 或 C 时为英文）",
+                               "language of the command line (default: from LANG)"))
+    commands = parser.add_subparsers(dest="command", metavar=t("命令", "COMMAND"),
+                                     title=t("命令", "commands"))
 
-    render = commands.add_parser("render", help="生成 Word（或 PDF）报告")
-    render.add_argument("data", metavar="DATA", help="数据文件（JSON 或 YAML）")
-    render.add_argument("-o", "--output", metavar="OUT", help="输出文件（默认与数据同名 .docx）")
-    render.add_argument("--pdf", action="store_true", help="经 LibreOffice 输出 PDF")
-    render.add_argument("--previous", metavar="LAST.json", help="上一年度的报告数据")
+    render = commands.add_parser("render", help=t("生成 Word（或 PDF、HTML 网页）报告",
+                                                  "render a Word (or PDF, HTML) report"))
+    render.add_argument("data", metavar="DATA", help=t("数据文件（JSON 或 YAML）",
+                                                       "data file (JSON or YAML)"))
+    render.add_argument("-o", "--output", metavar="OUT",
+                        help=t("输出文件，扩展名决定格式：.docx、.pdf 或 .html"
+                               "（默认与数据同名 .docx）",
+                               "output file; its suffix decides: .docx, .pdf or .html "
+                               "(default: DATA's name with .docx)"))
+    render.add_argument("--pdf", action="store_true",
+                        help=t("另外经 LibreOffice 输出同名 PDF", "also write a PDF next to it"))
+    render.add_argument("--fragment", action="store_true",
+                        help=t("HTML 只输出正文 <article> 片段（供粘贴或导入网站内容管理系统）",
+                               "HTML: only the <article>, to paste into a CMS"))
+    render.add_argument("--previous", metavar="LAST.json",
+                        help=t("上一年度的报告数据", "last year's report data"))
     render.add_argument("--allow-errors", action="store_true",
-                        help="照原样重现已发布的报告：勾稽错误只作提示（数据格式错误仍会拒绝）")
+                        help=t("照原样重现已发布的报告：勾稽错误只作提示（数据格式错误仍会拒绝）",
+                               "reproduce a published report: consistency errors only warn"))
     render.add_argument("--allow-external", action="store_true",
-                        help="允许模板引用外部内容（链接的图片、INCLUDE/DDE 域、OLE 对象）")
+                        help=t("允许模板引用外部内容（链接的图片或文件、INCLUDE/DDE 域、OLE 对象）",
+                               "let the template refer to external content (linked pictures "
+                               "or files, INCLUDE/DDE fields, OLE objects)"))
     _add_kind_options(render)
     render.set_defaults(handler=cmd_render)
 
-    check = commands.add_parser("check", help="检查数据，列出全部问题")
-    check.add_argument("data", metavar="DATA")
-    check.add_argument("--json", action="store_true", help="以 JSON 数组输出（供其他系统读取）")
-    check.add_argument("--strict", action="store_true", help="有警告时也以状态 1 退出")
-    check.add_argument("--previous", metavar="LAST.json", help="上一年度的报告数据")
+    check = commands.add_parser("check", help=t("检查数据，列出全部问题",
+                                                "check data, list every problem"))
+    check.add_argument("data", metavar="DATA", help=t("数据文件（JSON 或 YAML）",
+                                                      "data file (JSON or YAML)"))
+    check.add_argument("--json", action="store_true",
+                       help=t("以 JSON 数组输出（供其他系统读取）", "print a JSON array"))
+    check.add_argument("--strict", action="store_true",
+                       help=t("有警告时也以状态 1 退出", "exit 1 on warnings too"))
+    check.add_argument("--previous", metavar="LAST.json",
+                       help=t("上一年度的报告数据", "last year's report data"))
     _add_kind_options(check, template=False)
     check.set_defaults(handler=cmd_check, template=None)
 
-    init = commands.add_parser("init", help="生成待填写的数据文件（全部字段）")
-    init.add_argument("--year", type=int, required=True, help="报告年度")
-    init.add_argument("--format", choices=FORMAT_VERSIONS, help="格式版本（默认按年度）")
-    init.add_argument("-o", "--output", metavar="DATA.json")
-    init.add_argument("--force", action="store_true", help="覆盖已有文件")
+    init = commands.add_parser("init", help=t("生成待填写的数据文件",
+                                              "write a data file to fill in"))
+    init.add_argument("--year", type=int, required=True,
+                      help=t(f"报告年度（{YEARS[0]}–{YEARS[1]}）",
+                             f"report year ({YEARS[0]}-{YEARS[1]})"))
+    init.add_argument("--format", choices=FORMAT_VERSIONS,
+                      help=t("格式版本（默认按年度）", "format version (default: by year)"))
+    init.add_argument("-o", "--output", metavar="DATA.json",
+                      help=t("写入文件（默认输出到屏幕）", "write to a file (default: print)"))
+    init.add_argument("--force", action="store_true",
+                      help=t("覆盖已有文件", "overwrite an existing file"))
     init.set_defaults(handler=cmd_init)
 
-    schema = commands.add_parser("schema", help="输出 JSON Schema")
-    schema.add_argument("--format", choices=FORMAT_VERSIONS)
+    schema = commands.add_parser("schema", help=t("输出 JSON Schema", "print the JSON Schema"))
+    schema.add_argument("--format", choices=FORMAT_VERSIONS,
+                        help=t("格式版本（默认 2021）", "format version (default 2021)"))
     schema.set_defaults(handler=cmd_schema)
 
-    template = commands.add_parser("template", help="模板维护工具").add_subparsers(
-        dest="template_command", metavar="SUBCOMMAND", required=True)
-    fields = template.add_parser("fields", help="列出模板可用的全部字段")
-    fields.add_argument("--format", choices=FORMAT_VERSIONS)
-    fields.add_argument("--schema", metavar="S.json", help="自定义报告类型的 JSON Schema")
-    fields.add_argument("--json", action="store_true", help="以 JSON 输出")
+    template = commands.add_parser(
+        "template", help=t("模板维护工具（fields、check）", "template tools (fields, check)"))
+    template_commands = template.add_subparsers(dest="template_command",
+                                                metavar=t("子命令", "SUBCOMMAND"))
+    template.set_defaults(handler=_missing_command(template))
+    fields = template_commands.add_parser(
+        "fields", help=t("列出模板可用的全部字段", "list every field a template may use"))
+    fields.add_argument("--format", choices=FORMAT_VERSIONS, help=t("格式版本", "format version"))
+    fields.add_argument("--schema", metavar="S.json",
+                        help=t("自定义报告类型的 JSON Schema", "JSON Schema of a custom kind"))
+    fields.add_argument("--json", action="store_true", help=t("以 JSON 输出", "print JSON"))
     fields.set_defaults(handler=_lazy("docgen.cli.template", "cmd_template_fields"))
-    tcheck = template.add_parser("check", help="检查模板，列出全部问题及其位置")
-    tcheck.add_argument("template", metavar="TEMPLATE.docx")
-    tcheck.add_argument("--format", choices=FORMAT_VERSIONS)
-    tcheck.add_argument("--schema", metavar="S.json", help="自定义报告类型的 JSON Schema")
-    tcheck.add_argument("--json", action="store_true", help="以 JSON 数组输出")
-    tcheck.add_argument("--annotate", metavar="OUT.docx", help="输出一份以批注标出问题的模板副本")
+    tcheck = template_commands.add_parser(
+        "check", help=t("检查模板，列出全部问题及其位置", "check a template, locate every problem"))
+    tcheck.add_argument("template", metavar="TEMPLATE.docx|.html",
+                        help=t("Word 或 HTML 模板", "Word or HTML template"))
+    tcheck.add_argument("--format", choices=FORMAT_VERSIONS, help=t("格式版本", "format version"))
+    tcheck.add_argument("--schema", metavar="S.json",
+                        help=t("自定义报告类型的 JSON Schema", "JSON Schema of a custom kind"))
+    tcheck.add_argument("--json", action="store_true",
+                        help=t("以 JSON 数组输出", "print a JSON array"))
+    tcheck.add_argument("--annotate", metavar="OUT.docx",
+                        help=t("输出一份以批注标出问题的模板副本",
+                               "write a copy of the template with the problems as comments"))
     tcheck.set_defaults(handler=_lazy("docgen.cli.template", "cmd_template_check"))
 
-    batch = commands.add_parser("batch", help="批量生成报告")
+    batch = commands.add_parser("batch", help=t("批量生成报告", "render many reports"))
     batch.add_argument("inputs", metavar="INPUT", nargs="+",
-                       help="数据文件、文件夹（其中的 JSON/YAML）或 JSON Lines 文件")
-    batch.add_argument("-o", "--output", metavar="OUTDIR", required=True, help="输出文件夹")
-    batch.add_argument("--jobs", "-j", type=int, default=0, help="并行进程数（默认 CPU 核数）")
-    batch.add_argument("--pdf", action="store_true", help="同时输出 PDF")
+                       help=t("数据文件、文件夹（其中的 JSON/YAML）或 JSON Lines 文件",
+                              "data files, folders (their JSON/YAML) or JSON Lines files"))
+    batch.add_argument("-o", "--output", metavar="OUTDIR", required=True,
+                       help=t("输出文件夹", "output folder"))
+    batch.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
+                       help=t("并行进程数（默认 CPU 核数）", "worker processes (default: CPUs)"))
+    batch.add_argument("--pdf", action="store_true",
+                       help=t("另外输出同名 PDF", "also write a PDF next to each .docx"))
+    batch.add_argument("--html", action="store_true",
+                       help=t("另外输出同名 HTML 网页", "also write a web page next to each .docx"))
+    batch.add_argument("--recursive", "-r", action="store_true",
+                       help=t("也读取文件夹中的子文件夹", "also read the folders' subfolders"))
     batch.add_argument("--allow-external", action="store_true",
-                       help="允许模板引用外部内容（链接的图片、INCLUDE/DDE 域、OLE 对象）")
+                       help=t("允许模板引用外部内容（链接的图片或文件、INCLUDE/DDE 域、OLE 对象）",
+                              "let the template refer to external content (linked pictures "
+                              "or files, INCLUDE/DDE fields, OLE objects)"))
     _add_kind_options(batch)
     batch.set_defaults(handler=_lazy("docgen.cli.batch", "cmd_batch"))
+    fonts = commands.add_parser("fonts", help=t("列出 PDF 中公文字体的使用与替代情况",
+                                                "list the 公文 faces the PDF uses or replaces"))
+    fonts.add_argument("--json", action="store_true", help=t("以 JSON 输出", "print JSON"))
+    fonts.set_defaults(handler=_lazy("docgen.cli.fonts", "cmd_fonts"))
+    parser.set_defaults(handler=_missing_command(parser))
     return parser
+
+
+def _missing_command(parser: argparse.ArgumentParser) -> Handler:
+    """A handler for `parser` given no command: list the commands with an example each."""
+
+    def handler(args: argparse.Namespace) -> int:
+        from docgen.cli.shell import command_list
+
+        sys.stderr.write(command_list(parser))
+        return 2
+
+    return handler
 
 
 def _lazy(module: str, name: str) -> Handler:
@@ -180,30 +256,14 @@ def _lazy(module: str, name: str) -> Handler:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``docgen`` command with `argv`; return the exit status."""
-    from docgen.cli.safety import run_safely
+    from docgen.cli.shell import run
+    from docgen.engine.messages import language, set_language
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    handler: Handler = args.handler
-    return run_safely(handler, args, _on_error)
-
-
-def _on_error(exc: BaseException) -> int:
-    """The exit status for docgen's own errors, printed; anything else is raised again."""
-    from docgen.cli.safety import visible
-
-    if isinstance(exc, InvalidReportError):
-        print_issues(exc.issues)
-        print("报告未生成。", file=sys.stderr)
-        return exc.exit_code
-    if isinstance(exc, TemplateProblemError):
-        print(visible(f"模板 {exc.template} 有问题："), file=sys.stderr)
-        print_issues(exc.issues)
-        return exc.exit_code
-    if isinstance(exc, DocgenError):
-        print(visible(f"docgen: {exc}"), file=sys.stderr)
-        return exc.exit_code
-    raise exc
+    before = language()
+    try:
+        return run(build_parser, choose_language(sys.argv[1:] if argv is None else argv))
+    finally:
+        set_language(before)  # -- the library keeps its language when main() is called --
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from docgen.batch import Outcome, collect_inputs, render_many
+from docgen.batch import Inputs, Outcome, render_many, scan_inputs
 from docgen.cli.common import kind_option, print_issues
 from docgen.cli.safety import visible
 from docgen.errors import UsageError
@@ -35,22 +35,44 @@ class ProgressLine:
 
 
 def cmd_batch(args: Any) -> int:
-    """``docgen batch INPUT… -o OUTDIR``: render every report, then summarise; 1 if any failed."""
-    reports = collect_inputs(args.inputs)
-    if not reports:
+    """``docgen batch INPUT… -o OUTDIR``: render every report, then summarise; 1 if any failed.
+
+    The summary names every file left in OUTDIR that this run did not write and every input
+    passed over, so the folder never holds a wrong report unmentioned.
+    """
+    found = scan_inputs(args.inputs, recursive=getattr(args, "recursive", False))
+    if not found.reports:
+        _print_skipped(found)
         raise UsageError("输入中没有找到数据文件"
                          "（文件夹中应有 .json/.yaml/.yml 文件，或给出 .jsonl 文件）")
     kind = kind_option(args)
     template = None if getattr(args, "schema", None) else getattr(args, "template", None)
-    result = render_many(reports, Path(args.output), jobs=args.jobs, pdf=args.pdf, kind=kind,
-                         template=template, progress=ProgressLine(sys.stderr),
+    result = render_many(found.reports, Path(args.output), jobs=args.jobs, pdf=args.pdf,
+                         kind=kind, template=template, progress=ProgressLine(sys.stderr),
+                         html=getattr(args, "html", False),
                          allow_external=getattr(args, "allow_external", False))
     failed = result.failed
     for outcome in failed:
         print("\n" + visible(f"{outcome.source} 未生成："), file=sys.stderr)
         print_issues(outcome.issues, stream=sys.stderr)
+        if outcome.removed:
+            print(f"已删除上次生成的同名旧文件（它已不代表这份数据）："
+                  f"{'、'.join(map(str, outcome.removed))}", file=sys.stderr)
+    _print_skipped(found)
+    if result.foreign:
+        print(f"注意：输出文件夹中另有 {len(result.foreign)} 个文件不是本次生成的："
+              f"{'、'.join(p.name for p in result.foreign)}", file=sys.stderr)
     warned = sum(1 for o in result.rendered if o.issues)
     note = f"（其中 {warned} 份有警告，可用 docgen check 查看）" if warned else ""
     print(f"已生成 {len(result.rendered)} 份{note}，失败 {len(failed)} 份；"
           f"输出文件夹：{args.output}")
     return 1 if failed else 0
+
+
+def _print_skipped(found: Inputs) -> None:
+    if found.skipped_files:
+        print(f"已跳过 {len(found.skipped_files)} 个不是数据文件的文件："
+              f"{'、'.join(map(str, found.skipped_files))}", file=sys.stderr)
+    if found.skipped_folders:
+        print(f"已跳过 {len(found.skipped_folders)} 个子文件夹（加 --recursive 可一并读取）："
+              f"{'、'.join(map(str, found.skipped_folders))}", file=sys.stderr)

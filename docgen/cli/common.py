@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from docgen.cli.safety import visible
+from docgen.engine.messages import language
 from docgen.errors import Issue, UsageError
 from docgen.kinds import ReportKind, custom_kind, get_kind
 
@@ -15,12 +16,16 @@ from docgen.kinds import ReportKind, custom_kind, get_kind
 def print_issues(issues: Sequence[Issue], *, stream: Any = None) -> None:
     """Print `issues` one per line (with their context), then a count; to stderr by default."""
     out = stream or sys.stderr
+    english = language() == "en"
     for issue in issues:
-        print(visible(str(issue)), file=out)
+        line = f"{issue.severity} [{issue.code}] {issue.where}: {issue.message}" if english \
+            else str(issue)
+        print(visible(line), file=out)
         if issue.context:
             print(visible(f"    …{issue.context}…"), file=out)
     errors = sum(i.is_error for i in issues)
-    print(f"共 {errors} 个错误，{len(issues) - errors} 个警告。", file=out)
+    print(f"{errors} error(s), {len(issues) - errors} warning(s)." if english
+          else f"共 {errors} 个错误，{len(issues) - errors} 个警告。", file=out)
 
 
 def kind_option(args: argparse.Namespace) -> ReportKind | None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from docgen.cli.common import print_issues
+from docgen.engine.files import is_html
 from docgen.errors import (
     Issue,
     UsageError,
@@ -22,6 +24,10 @@ from docgen.kinds import (
 from docgen.toolkit.annotate import annotate_template
 from docgen.toolkit.check import check_template
 from docgen.toolkit.fields import field_reference, fields_text
+from docgen.toolkit.html_check import check_html_template
+
+#: A template checker: `check_template` (Word) or `check_html_template`.
+Checker = Callable[[Path, ReportKind], list[Issue]]
 
 
 def cmd_template_fields(args: argparse.Namespace) -> int:
@@ -43,17 +49,22 @@ def cmd_template_check(args: argparse.Namespace) -> int:
     template = Path(args.template)
     if not template.is_file():
         raise UsageError(f"找不到模板文件：{template}")
+    annotate = getattr(args, "annotate", None)
+    check = check_template
+    if is_html(template):
+        if annotate:
+            raise UsageError("--annotate 只用于 Word 模板；HTML 模板的问题已标明行号和列号")
+        check = check_html_template
     note = ""
     if getattr(args, "schema", None):
         kind = custom_kind(args.schema, template)
-        issues = check_template(template, kind)
+        issues = check(template, kind)
     elif getattr(args, "format", None):
         kind = get_kind(args.format)
-        issues = check_template(template, kind)
+        issues = check(template, kind)
     else:
-        kind, issues = _best_version(template)
+        kind, issues = _best_version(template, check)
         note = "（未指定 --format，按模板所用字段判断）"
-    annotate = getattr(args, "annotate", None)
     if annotate:
         issues = annotate_template(template, kind, Path(annotate))
     if args.json:
@@ -71,12 +82,12 @@ def cmd_template_check(args: argparse.Namespace) -> int:
     return 1 if any(i.is_error for i in issues) else 0
 
 
-def _best_version(template: Path) -> tuple[ReportKind, list[Issue]]:
+def _best_version(template: Path, check: Checker) -> tuple[ReportKind, list[Issue]]:
     """The format version whose fields the template matches best (fewest problems)."""
     results = []
     for version in (DEFAULT_FORMAT, *(v for v in FORMAT_VERSIONS if v != DEFAULT_FORMAT)):
         kind = get_kind(version)
-        issues = check_template(template, kind)
+        issues = check(template, kind)
         results.append((sum(i.is_error for i in issues), len(issues), kind, issues))
     best = min(results, key=lambda r: (r[0], r[1]))
     return best[2], best[3]

@@ -29,6 +29,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 
+from docgen.engine.messages import os_error_text
 from docgen.errors import UsageError
 
 #: The prefix of every temporary file docgen writes (so a later run recognises it).
@@ -77,10 +78,31 @@ def signals_unwind() -> Iterator[None]:
             signal.signal(getattr(signal, name), handler)
 
 
-def refuse_wrong_suffix(target: Path, pdf: bool) -> None:
-    """Refuse a PDF named ``.docx`` or a Word document named ``.pdf``: it would not open."""
-    wrong = ".docx" if pdf else ".pdf"
-    if target.suffix.lower() == wrong:
+#: File name suffixes of an HTML page or template.
+HTML_SUFFIXES = (".html", ".htm")
+
+
+def is_html(path: str | Path) -> bool:
+    """Whether `path` names an HTML file (by its suffix).
+
+    >>> is_html("out/report.HTML"), is_html("report.docx")
+    (True, False)
+    """
+    return Path(path).suffix.lower() in HTML_SUFFIXES
+
+
+def refuse_wrong_suffix(target: Path, pdf: bool, *, html: bool = False) -> None:
+    """Refuse a PDF named ``.docx``, a Word document named ``.pdf``, a web page named other
+    than ``.html``/``.htm`` or a PDF named ``.html``: it would not open."""
+    suffix = target.suffix.lower()
+    if html:
+        if pdf:
+            raise UsageError(f"输出文件 {target}：不能同时生成 PDF 和 HTML 网页")
+        if suffix not in HTML_SUFFIXES:
+            raise UsageError(f"输出文件 {target} 的扩展名与内容不符：将生成 HTML 网页（.html）")
+        return
+    wrong = (".docx", ".html", ".htm") if pdf else (".pdf",)
+    if suffix in wrong:
         right = "PDF（.pdf）" if pdf else "Word 文档（.docx）"
         raise UsageError(f"输出文件 {target} 的扩展名与内容不符：将生成 {right}")
 
@@ -188,7 +210,7 @@ def write_atomic(target: Path, data: bytes) -> None:
         fd, temp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=TEMP_SUFFIX,
                                     dir=target.parent)
     except OSError as exc:
-        raise UsageError(f"无法写入 {target}：{exc.strerror or exc}") from exc
+        raise UsageError(f"无法写入 {target}：{os_error_text(exc)}") from exc
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -200,5 +222,5 @@ def write_atomic(target: Path, data: bytes) -> None:
     except BaseException as exc:
         Path(temp).unlink(missing_ok=True)
         if isinstance(exc, OSError):
-            raise UsageError(f"无法写入 {target}：{exc.strerror or exc}") from exc
+            raise UsageError(f"无法写入 {target}：{os_error_text(exc)}") from exc
         raise

@@ -17,21 +17,20 @@ import zipfile
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from stat import S_ISREG
-from types import TracebackType
 from typing import Any
 from xml.parsers import expat
 
 import jinja2
 from docxtpl import DocxTemplate
-from jinja2.exceptions import SecurityError
-from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
-from docgen.engine import formatting, limits, package, sandbox
-from docgen.errors import Issue, TemplateProblemError
+from docgen.engine import limits, package, sandbox
+from docgen.engine.environment import ENVIRONMENT as ENVIRONMENT  # -- re-export --
+from docgen.engine.environment import describe_error, template_line
+from docgen.engine.environment import make_environment as make_environment  # -- re-export --
+from docgen.errors import Issue, TemplateLocation, TemplateProblemError
 
 #: Fixed zip timestamp, so the same input gives the same bytes.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -53,34 +52,6 @@ _TAG = re.compile(r"<[^>]+>")
 _LITERAL_BRACES = {"{_{": "{{ '{{' }}", "}_}": "{{ '}}' }}", "{_%": "{{ '{%' }}",
                    "%_}": "{{ '%}' }}"}
 _LITERAL_BRACE = re.compile("|".join(re.escape(k) for k in _LITERAL_BRACES))
-
-
-def _finalize(value: Any) -> Any:
-    # -- None prints as nothing, and a Decimal never as 1E+3 --
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return value
-
-
-def make_environment() -> SandboxedEnvironment:
-    """Return the Jinja environment every docgen template renders in.
-
-    Sandboxed, so a template cannot reach Python internals; strict, so a misspelt field fails
-    the render instead of leaving a blank in an official document; autoescaped, so ``&`` and
-    ``<`` in data cannot corrupt the document XML (docxtpl does not escape by default);
-    bounded, so a template cannot run for ever or fill the memory (`docgen.engine.limits`).
-    """
-    env = sandbox.BoundedSandbox(
-        undefined=jinja2.StrictUndefined, autoescape=True, finalize=_finalize
-    )
-    env.filters.update(formatting.FILTERS)
-    return env
-
-
-#: The environment shared by every render (Jinja environments are safe to share).
-ENVIRONMENT = make_environment()
 
 
 @dataclass(frozen=True)
@@ -199,7 +170,7 @@ class CompiledTemplate:
             xml = sandbox.render_bounded(part.template, context)
         except Exception as exc:  # -- the template's own code: 1/0, a bad filter argument --
             raise TemplateProblemError(
-                self.name, [_located(part.name, part.source, _template_line(exc), exc)]
+                self.name, [_located(part.name, part.source, template_line(exc), exc)]
             ) from exc
         return xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
 
@@ -473,18 +444,9 @@ def _core_properties(properties: Mapping[str, str]) -> bytes:
 
 
 def _problem(template: str, code: str, message: str) -> TemplateProblemError:
-    return TemplateProblemError(template, [Issue(code=code, path=template, message=message)])
-
-
-def _template_line(exc: BaseException) -> int | None:
-    """The template source line a render error happened on, from Jinja's rewritten traceback."""
-    line = getattr(exc, "lineno", None)
-    tb: TracebackType | None = exc.__traceback__
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename == "<template>":
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    return line
+    location = TemplateLocation(place=template)
+    return TemplateProblemError(template, [Issue(code=code, path="", message=message,
+                                                 stage="template", location=location)])
 
 
 def _located(part: str, source: str, line: int | None, exc: BaseException) -> Issue:
@@ -495,15 +457,7 @@ def _located(part: str, source: str, line: int | None, exc: BaseException) -> Is
         text = _TAG.sub("", lines[line - 1]).strip()
     where = {"word/document.xml": "正文"}.get(part, "页眉/页脚 " + part.removeprefix("word/"))
     paragraph = f" 第{line}段" if line else ""
-    code = "TEMPLATE-SECURITY" if isinstance(exc, SecurityError) else (
-        "TEMPLATE-SYNTAX" if isinstance(exc, jinja2.TemplateSyntaxError) else "TEMPLATE-FIELD")
-    message = str(getattr(exc, "message", None) or exc)
-    if isinstance(exc, (limits.LimitExceeded, MemoryError, RecursionError)):
-        code = "TEMPLATE-LIMIT"
-        message = exc.message if isinstance(exc, limits.LimitExceeded) else (
-            "模板运算所需内存超过上限（memory_mb）" if isinstance(exc, MemoryError) else
-            "模板递归过深（宏或循环调用自身）")
-    elif not isinstance(exc, (jinja2.TemplateError, SecurityError)):
-        code = "TEMPLATE-ERROR"
-        message = f"模板中的表达式运算出错（{type(exc).__name__}：{exc}）"
-    return Issue(code=code, path=f"{where}{paragraph}", message=message, context=text or None)
+    code, message = describe_error(exc)
+    location = TemplateLocation(part, place=f"{where}{paragraph}")
+    return Issue(code=code, path="", message=message, context=text or None, stage="template",
+                 location=location)

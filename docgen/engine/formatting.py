@@ -228,14 +228,16 @@ def cn_year(y: int | str) -> str:
 # -- dates --------------------------------------------------------------------------------------
 
 
-def _date_text(day: date, numerals: str, with_year: bool = True) -> str:
-    """Return `day` as 年月日 text in Arabic or Chinese numerals."""
+def _date_text(day: date, numerals: str, with_year: bool = True, with_month: bool = True) -> str:
+    """Return `day` as 年月日 text in Arabic or Chinese numerals (a month implies its year)."""
+    with_year = with_year and with_month
     if numerals == "arabic":
-        pattern = "y年M月d日" if with_year else "M月d日"
+        pattern = ("y年" if with_year else "") + ("M月" if with_month else "") + "d日"
         return _babel_format_date(day, pattern, locale=LOCALE)
     if numerals == "chinese":
         year = cn_year(day.year) + "年" if with_year else ""
-        return f"{year}{cn_number(day.month)}月{cn_number(day.day)}日"
+        month = cn_number(day.month) + "月" if with_month else ""
+        return f"{year}{month}{cn_number(day.day)}日"
     raise FormattingError("numerals 应为 'arabic' 或 'chinese'", numerals)
 
 
@@ -255,9 +257,11 @@ def format_date(d: DateLike, numerals: str = "arabic") -> str:
 
 
 def date_range(start: DateLike, end: DateLike, sep: str = "至", *, numerals: str = "arabic") -> str:
-    """Return the period from `start` to `end`; the end leaves out a repeated year.
+    """Return the period from `start` to `end`; the end leaves out a repeated year and month.
 
-    `sep` is the word 至 (the 年报 wording) or the 一字线 ``—`` (U+2014, GB/T 15834).
+    `sep` is the word 至 (the 年报 wording) or the 一字线 ``—`` (U+2014, GB/T 15834). Within
+    one year the end leaves out the year; within one month it leaves out the year and the
+    month too, as in GB/T 15834's own example ``2011年2月3日—10日``.
 
     >>> date_range("2019-01-01", "2019-12-31")
     '2019年1月1日至12月31日'
@@ -267,11 +271,19 @@ def date_range(start: DateLike, end: DateLike, sep: str = "至", *, numerals: st
     '2019年1月1日—12月31日'
     >>> date_range("2019-01-01", "2019-12-31", numerals="chinese")
     '二〇一九年一月一日至十二月三十一日'
+    >>> date_range("2019-01-01", "2019-01-31", sep="—")
+    '2019年1月1日—31日'
+    >>> date_range("2019-01-01", "2019-01-31")
+    '2019年1月1日至31日'
+    >>> date_range("2019-02-03", "2019-02-10", numerals="chinese")
+    '二〇一九年二月三日至十日'
     """
     first, last = _to_date(start), _to_date(end)
     if last < first:
         raise FormattingError("结束日期早于开始日期", (start, end))
-    tail = _date_text(last, numerals, with_year=last.year != first.year)
+    same_year = last.year == first.year
+    tail = _date_text(last, numerals, with_year=not same_year,
+                      with_month=not (same_year and last.month == first.month))
     return _date_text(first, numerals) + sep + tail
 
 

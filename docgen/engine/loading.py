@@ -15,6 +15,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from docgen.engine.jsontypes import value_name
+from docgen.engine.messages import os_error_text
+from docgen.engine.textfile import encoding_problem, json_syntax_message, not_text
 from docgen.errors import DataFileError, UsageError, pointer
 
 #: Larger data files are refused: a real report is a few dozen KB; 10 MB inputs must still load.
@@ -32,16 +35,6 @@ YAML_SUFFIXES = (".yaml", ".yml")
 _INT_LIMIT = 10**MAX_NUMBER_DIGITS
 _YAML_MERGE = "tag:yaml.org,2002:merge"
 
-_TYPE_NAMES = {
-    "NoneType": "空值",
-    "list": "列表",
-    "tuple": "列表",
-    "str": "文字",
-    "int": "整数",
-    "float": "小数",
-    "Decimal": "小数",
-    "bool": "是/否",
-}
 
 
 class _LimitError(Exception):
@@ -77,17 +70,17 @@ def load(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
     except PermissionError as exc:
         raise UsageError(f"无权读取数据文件：{name}") from exc
     except OSError as exc:
-        raise UsageError(f"无法读取数据文件 {name}：{exc.strerror or exc}") from exc
+        raise UsageError(f"无法读取数据文件 {name}：{os_error_text(exc)}") from exc
     if len(raw) > MAX_BYTES:
         raise DataFileError(f"{name}：文件过大（超过上限 {MAX_BYTES} 字节）")
+    what = not_text(raw)
+    if what is not None:
+        raise DataFileError(f"{name} 是{what}，不是数据文件；数据文件是 JSON 或 YAML 文本"
+                            "（docgen init 可生成一份待填写的 .json）")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise DataFileError(
-            f"{name} 第 {line} 行：不是 UTF-8 编码的文本（第 {exc.start + 1} 个字节 "
-            f"0x{raw[exc.start]:02X}）；请以 UTF-8 编码保存"
-        ) from exc
+        raise DataFileError(f"{name}：{encoding_problem(raw, exc.start)}") from exc
     if not text.strip():
         raise DataFileError(f"{name}：文件为空，没有报告数据")
     if path.suffix.lower() in YAML_SUFFIXES:
@@ -114,7 +107,7 @@ def as_report(data: Any, name: str) -> dict[str, Any]:
     if not isinstance(data, Mapping):
         if data is None:
             raise DataFileError(f"{name}：没有报告数据（顶层应为对象 {{…}}）")
-        kind = _TYPE_NAMES.get(type(data).__name__, type(data).__name__)
+        kind = value_name(data)
         raise DataFileError(f"{name}：顶层应为对象（{{…}}），实为{kind}")
     budget = [MAX_NODES]
     try:
@@ -220,9 +213,7 @@ def _parse_json(text: str, name: str, first_line: int = 1) -> Any:
         return json.loads(text, parse_float=Decimal, parse_int=_json_int,
                           parse_constant=_no_constant, object_pairs_hook=_json_object)
     except json.JSONDecodeError as exc:
-        line = exc.lineno + first_line - 1
-        raise DataFileError(f"{name} 第 {line} 行第 {exc.colno} 列：JSON 格式错误（{exc.msg}）") \
-            from exc
+        raise DataFileError(json_syntax_message(exc, name, first_line)) from exc
     except RecursionError:
         raise DataFileError(f"{name}：嵌套层级过深（上限 {MAX_DEPTH} 层）") from None
     except ValueError as exc:
@@ -255,7 +246,7 @@ def _parse_yaml(text: str, name: str) -> Any:
     try:
         import yaml
     except ImportError as exc:
-        raise UsageError("读取 YAML 需要 PyYAML：pip install 'docgen[yaml]'") from exc
+        raise UsageError("读取 YAML 需要 PyYAML：pip install 'docgen-gov[yaml]'") from exc
 
     class Loader(yaml.SafeLoader):
         """Safe YAML with exact decimals, bounded integers and dates kept as ISO text."""

@@ -10,6 +10,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from docgen.engine.fonts import fontconfig_environment
 from docgen.engine.limits import lift_memory_limit
 from docgen.engine.package import strip_external
 from docgen.errors import LibreOfficeMissingError, PdfError
@@ -60,7 +61,9 @@ def docx_to_pdf(docx: bytes, timeout: float = TIMEOUT) -> bytes:
             "--headless", "--norestore", "--nolockcheck", "--nodefault",
             "--convert-to", "pdf", "--outdir", str(folder), str(source),
         ]
-        result = _run(command, timeout, program)
+        # -- 公文 faces (fontconfig), and proxies that lead nowhere --
+        environment = fontconfig_environment(folder, {**os.environ, **_NO_NETWORK})
+        result = _run(command, timeout, program, environment)
         target = folder / "report.pdf"
         if result.returncode != 0 or not target.exists():
             detail = (result.stderr or result.stdout).decode("utf-8", "replace").strip()
@@ -72,11 +75,11 @@ def docx_to_pdf(docx: bytes, timeout: float = TIMEOUT) -> bytes:
         return pdf
 
 
-def _run(command: list[str], timeout: float, program: str) -> subprocess.CompletedProcess[bytes]:
+def _run(command: list[str], timeout: float, program: str, environment: dict[str, str]
+         ) -> subprocess.CompletedProcess[bytes]:
     """Run LibreOffice in a new session (its own process group), without docgen's memory
     limit and with proxies pointing nowhere; on a timeout kill the whole group, so no
     ``soffice.bin`` is left running."""
-    environment = {**os.environ, **_NO_NETWORK}
     try:
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, start_new_session=True,

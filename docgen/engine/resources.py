@@ -7,14 +7,14 @@ from pathlib import Path
 _PACKAGE = Path(__file__).resolve().parent.parent
 
 #: The source-checkout folder of each kind of shipped data file.
-_SOURCE_FOLDERS = {"schemas": "schemas", "templates": "templates/docx"}
+_SOURCE_FOLDERS = {"schemas": "schemas", "templates": "templates/docx", "html": "templates/html"}
 
 
 def data_dir(name: str) -> Path:
-    """Return the folder of shipped ``schemas`` or ``templates``.
+    """Return the folder of shipped ``schemas``, ``templates`` (Word) or ``html`` templates.
 
     Inside an installed wheel they sit in ``docgen/_data``; in a source checkout they are the
-    top-level ``schemas/`` and ``templates/docx/`` that maintainers edit.
+    top-level ``schemas/``, ``templates/docx/`` and ``templates/html/`` that maintainers edit.
     """
     installed = _PACKAGE / "_data" / name
     if installed.is_dir():

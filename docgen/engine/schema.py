@@ -6,44 +6,44 @@ import copy
 import difflib
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
-from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from docgen.engine.jsontypes import TYPE_NAMES, value_name
 from docgen.engine.loading import ForeignValue
+from docgen.engine.memo import Memo, file_version
 from docgen.engine.resources import data_dir
+from docgen.engine.schema_tree import branches, labels_for, ref_target, resolve_node
 from docgen.engine.schemacheck import (
     MAX_SCHEMA_DEPTH,
     NO_RETRIEVAL,
     read_schema,
     schema_problems,
 )
-from docgen.errors import DocgenError, Issue, pointer, split_pointer
+from docgen.errors import DocgenError, Issue, pointer
 
 Schema = Mapping[str, Any]
 
 #: Characters XML 1.0 cannot hold; Word refuses a file that contains them.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
-_TYPE_NAMES = {
-    "integer": "整数",
-    "number": "数字",
-    "string": "文字",
-    "boolean": "是/否（true/false）",
-    "array": "列表",
-    "object": "对象",
-    "null": "空值 null",
-}
 
 
-@lru_cache(maxsize=32)
-def _load_schema_cached(path: Path, mtime_ns: int) -> tuple[dict[str, Any], Draft202012Validator]:
+
+#: Loaded schemas with their validators (docgen.engine.memo: per file version).
+_SCHEMAS: Memo[tuple[dict[str, Any], Draft202012Validator]] = Memo(limit=32)
+
+
+def _load_schema_cached(path: Path) -> tuple[dict[str, Any], Draft202012Validator]:
+    return _SCHEMAS.get(file_version(path), lambda: _read_schema(path))
+
+
+def _read_schema(path: Path) -> tuple[dict[str, Any], Draft202012Validator]:
     if path.resolve().parent != data_dir("schemas").resolve():
         # -- a user's schema is untrusted: checked in full (a shipped one is checked by
         # tests/test_schema_files.py, not on every start) --
@@ -76,9 +76,7 @@ def inline_refs(schema: Schema) -> dict[str, Any]:
             return node
         ref = node.get("$ref")
         if isinstance(ref, str) and ref.startswith("#/") and ref not in seen:
-            target: Any = schema
-            for part in split_pointer(ref[1:]):
-                target = target.get(part) if isinstance(target, Mapping) else None
+            target = ref_target(schema, ref)
             siblings = {k: v for k, v in node.items() if k != "$ref"}
             if isinstance(target, Mapping) and not (set(target) & set(siblings)) - annotations:
                 return walk({**target, **siblings}, (*seen, ref))
@@ -91,11 +89,11 @@ def inline_refs(schema: Schema) -> dict[str, Any]:
 
 def load_schema(path: Path) -> dict[str, Any]:
     """Return the JSON Schema at `path`, checked against the 2020-12 meta-schema."""
-    return _load_schema_cached(path, path.stat().st_mtime_ns)[0]
+    return _load_schema_cached(path)[0]
 
 
 def _validator(path: Path) -> Draft202012Validator:
-    return _load_schema_cached(path, path.stat().st_mtime_ns)[1]
+    return _load_schema_cached(path)[1]
 
 
 def check_schema_file(path: Path) -> list[str]:
@@ -117,84 +115,6 @@ def check_schema_file(path: Path) -> list[str]:
         return [f"（根）：嵌套过深（上限 {MAX_SCHEMA_DEPTH} 层）"]
 
 
-# -- walking the schema ----------------------------------------------------------------------
-
-
-def resolve_node(schema: Schema, node: Any) -> dict[str, Any]:
-    """Follow local ``$ref``s (``#/$defs/x``) until a schema with no ``$ref`` remains."""
-    seen = 0
-    while isinstance(node, Mapping) and "$ref" in node and seen < 32:
-        ref = node["$ref"]
-        if not isinstance(ref, str) or not ref.startswith("#"):
-            break
-        target: Any = schema
-        for part in split_pointer(ref[1:]):
-            target = target.get(part, {}) if isinstance(target, Mapping) else {}
-        merged = {k: v for k, v in node.items() if k != "$ref"}
-        node = {**target, **merged}
-        seen += 1
-    return dict(node) if isinstance(node, Mapping) else {}
-
-
-def branches(schema: Schema, node: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Return the alternatives (``anyOf``, ``oneOf``) of a schema node, each resolved."""
-    return [resolve_node(schema, b) for key in ("anyOf", "oneOf") for b in node.get(key, [])]
-
-
-def _is_item(node: Mapping[str, Any], part: str) -> bool:
-    return "items" in node and (part.isdigit() or part == "[]")
-
-
-def _child(schema: Schema, node: Mapping[str, Any], part: str) -> dict[str, Any] | None:
-    """Return the sub-schema of `node` for the key, index or ``[]`` (any item) `part`."""
-    props = node.get("properties")
-    if isinstance(props, Mapping) and part in props:
-        return resolve_node(schema, props[part])
-    if _is_item(node, part):
-        return resolve_node(schema, node["items"])
-    for branch in branches(schema, node):
-        found = _child(schema, branch, part)
-        if found is not None:
-            return found
-    return None
-
-
-def node_at(schema: Schema, parts: Iterable[str]) -> dict[str, Any] | None:
-    """Return the sub-schema at `parts`, or None where the schema has none.
-
-    A part is a property name, or an array index or ``[]`` for an array's items.
-    """
-    node: dict[str, Any] | None = resolve_node(schema, schema)
-    for part in parts:
-        if node is None:
-            break
-        node = _child(schema, node, part)
-    return node
-
-
-def labels_for(schema: Schema, path: str, *, item_labels: bool = True) -> tuple[str, ...]:
-    """Return the chain of official labels (schema titles) for the JSON Pointer `path`.
-
-    Array items are named by their position (第2项) and title; with `item_labels` false an
-    item adds no label (as a template's ``sections[].title`` has none for ``[]``).
-    """
-    node = resolve_node(schema, schema)
-    labels: list[str] = []
-    for part in split_pointer(path):
-        child = _child(schema, node, part)
-        if child is None:
-            break
-        if _is_item(node, part) and not item_labels:
-            node = child
-            continue
-        if "items" in node and part.isdigit():
-            labels.append(f"第{int(part) + 1}项")
-        if child.get("title") and not (labels and labels[-1] == child["title"]):
-            labels.append(str(child["title"]))
-        node = child
-    return tuple(labels)
-
-
 def with_labels(schema: Schema, issue: Issue) -> Issue:
     """Return `issue` with its label chain filled in from `schema`, unless it has one."""
     if issue.labels or not issue.path.startswith("/"):
@@ -205,33 +125,10 @@ def with_labels(schema: Schema, issue: Issue) -> Issue:
 # -- checking data ---------------------------------------------------------------------------
 
 
-def json_type(value: Any) -> str:
-    """Return the JSON Schema type name of a (loaded) data value.
-
-    >>> json_type(3), json_type(True), json_type(None), json_type([])
-    ('integer', 'boolean', 'null', 'array')
-    """
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, (float, Decimal)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
-
-
-#: How a value the data holds is named in messages (a decimal is "小数" there).
-_VALUE_NAMES = {**_TYPE_NAMES, "boolean": "是/否", "number": "小数"}
-
-
 def _kind_of(value: Any) -> str:
     if isinstance(value, ForeignValue):  # -- a Python caller's complex, Fraction, set… --
         return "非 JSON 的 Python 值"
-    return _VALUE_NAMES[json_type(value)]
+    return value_name(value)
 
 
 def _show(value: Any) -> str:
@@ -249,7 +146,7 @@ def _describe(schema: Schema, node: dict[str, Any]) -> str:
     if "enum" in node:
         return "“" + "”或“".join(str(v) for v in node["enum"]) + "”"
     types = node.get("type", "object" if "properties" in node else "")
-    names = [_TYPE_NAMES.get(t, t) for t in ([types] if isinstance(types, str) else types)]
+    names = [TYPE_NAMES.get(t, t) for t in ([types] if isinstance(types, str) else types)]
     text = "或".join(names) or "规定的值"
     if node.get("minimum") == 0 and "整数" in names:
         text = "非负" + text

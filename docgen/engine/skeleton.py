@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from docgen.engine.schema import resolve_node
+from docgen.engine.schema_tree import branches, resolve_node
 
 
 def skeleton(schema: Mapping[str, Any], node: Mapping[str, Any] | None = None) -> Any:
@@ -16,11 +16,10 @@ def skeleton(schema: Mapping[str, Any], node: Mapping[str, Any] | None = None) -
     that is not null.
     """
     current = resolve_node(schema, schema if node is None else node)
-    for key in ("anyOf", "oneOf"):
-        if key in current:
-            branches = [resolve_node(schema, b) for b in current[key]]
-            usable = [b for b in branches if b.get("type") != "null"]
-            return skeleton(schema, (usable or branches)[0])
+    alternatives = branches(schema, current)
+    if alternatives:
+        usable = [b for b in alternatives if b.get("type") != "null"]
+        return skeleton(schema, (usable or alternatives)[0])
     if "enum" in current:
         return current["enum"][0]
     kind = current.get("type", "object" if "properties" in current else "string")

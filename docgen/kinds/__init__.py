@@ -13,6 +13,7 @@ from docgen.kinds.gov_info_annual.versions import (
     DEFAULT_FORMAT,
     FORMAT_VERSIONS,
     GOV_INFO_ANNUAL,
+    YEARS,
     format_for_year,
 )
 
@@ -20,6 +21,7 @@ __all__ = [
     "DEFAULT_FORMAT",
     "FORMAT_VERSIONS",
     "GOV_INFO_ANNUAL",
+    "YEARS",
     "Deriver",
     "Report",
     "ReportKind",
@@ -72,8 +74,10 @@ def resolve_kind(report: Report, kind: ReportKind | str | None) -> ReportKind:
         return _gov_info_annual(format_for_year(report.get("year")))
 
 
-def custom_kind(schema: str | Path, template: str | Path | None = None) -> ReportKind:
-    """Return the kind an organisation defines with its own JSON Schema file and template.
+def custom_kind(schema: str | Path, template: str | Path | None = None,
+                html_template: str | Path | None = None) -> ReportKind:
+    """Return the kind an organisation defines with its own JSON Schema file and template
+    (and, optionally, an HTML template for the web page).
 
     The schema is checked now, against the 2020-12 meta-schema: a missing file raises
     `UsageError`, an unreadable or invalid one `DocgenError` saying what is wrong.
@@ -87,4 +91,6 @@ def custom_kind(schema: str | Path, template: str | Path | None = None) -> Repor
         raise DocgenError(f"模式文件 {schema_path} 不是有效的 JSON Schema：{problems[0]}{more}")
     name = schema_path.name.removesuffix(".json").removesuffix(".schema")
     return ReportKind(name=name, schema_path=schema_path,
-                      template_path=Path(template) if template is not None else Path())
+                      template_path=Path(template) if template is not None else Path(),
+                      html_template_path=Path(html_template) if html_template is not None
+                      else None)

@@ -23,7 +23,8 @@ class ReportKind:
 
     `derive` fills in what may be omitted (totals) before the rules run; `defaults` fills in
     the rest of the render context (titles, standard texts); `previous_rules` compare a report
-    with last year's. All are optional for custom kinds.
+    with last year's; `html_template_path` renders the same context as a web page. All are
+    optional for custom kinds.
     """
 
     name: str
@@ -37,6 +38,8 @@ class ReportKind:
     #: The key of the format version this kind describes ("2019"), if it is one of several.
     version: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: The HTML template of the portal page (``.html``, edited as text), if the kind has one.
+    html_template_path: Path | None = None
 
 
 def build_context(kind: ReportKind, report: Report) -> dict[str, Any]:

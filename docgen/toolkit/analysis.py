@@ -6,26 +6,18 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from docgen.engine.schema import (
-    resolve_node,
-)
+from docgen.engine.schema_tree import children, is_leaf, resolve_node, schema_props
 from docgen.errors import (
     Issue,
     Severity,
+    TemplateLocation,
+    pointer,
 )
 from docgen.kinds import (
     ReportKind,
 )
 from docgen.toolkit.expressions import ExpressionWalk
-from docgen.toolkit.fields import (
-    Path_,
-    children,
-    dotted,
-    is_leaf,
-    schema_entries,
-    schema_labels,
-    schema_props,
-)
+from docgen.toolkit.fields import Path_, dotted, schema_entries, schema_labels
 from docgen.toolkit.model import FIGURE, Finding, Sink, as_path, suggest
 from docgen.toolkit.ooxml import Para
 from docgen.toolkit.tags import (
@@ -60,6 +52,15 @@ CODES: Mapping[str, Severity] = {
 }
 
 
+def field_pointer(path: Path_) -> str:
+    """The JSON Pointer of a schema place, or "" when it runs through an array's items.
+
+    >>> field_pointer(("applications", "results", "total")), field_pointer(("x", "[]", "y"))
+    ('/applications/results/total', '')
+    """
+    return "" if "[]" in path else pointer(*path)
+
+
 class Analysis(ExpressionWalk):
     """Collects every problem of one template checked against one kind."""
 
@@ -84,13 +85,16 @@ class Analysis(ExpressionWalk):
 
     def add(self, code: str, message: str, para: Para | None = None,
             span: tuple[int, int] | None = None, *, labels: tuple[str, ...] = (),
-            expected: Any = None, actual: Any = None, where: str | None = None,
+            expected: Any = None, actual: Any = None,
+            location: TemplateLocation | None = None, field: Path_ = (),
             quote: bool = True) -> None:
         severity = CODES[code]
-        place = where if where is not None else (para.where if para is not None else "")
+        if location is None and para is not None:
+            location = para.location
         context = _context(para, span) if para is not None and quote else None
-        issue = Issue(code=code, path=place, message=message, severity=severity, labels=labels,
-                      expected=expected, actual=actual, context=context)
+        issue = Issue(code=code, path=field_pointer(field), message=message, severity=severity,
+                      labels=labels, expected=expected, actual=actual, context=context,
+                      stage="template", location=location)
         order = (self.part_order.get(para.part, 99), para.index, span[0] if span else 0) \
             if para is not None else (999, 0, 0)
         self.findings.append(Finding(issue, para.part if para else None,
@@ -389,6 +393,7 @@ class Analysis(ExpressionWalk):
             found += leaves
             near = self._nearest(child_path, used)
             where = near.row_where if near is not None else ""
+            place = near.row_location if near is not None else TemplateLocation(place="")
             shown = dotted(child_path)
             labels = schema_labels(self.schema, child_path)
             if is_leaf(self.schema, child):
@@ -403,8 +408,8 @@ class Analysis(ExpressionWalk):
                 more = "等" if len(leaves) > 3 else ""
                 message = (f"模板没有使用 {shown} 下的全部 {len(leaves)} 个字段（{sample}{more}），"
                            "这些数据不会出现在生成的文档中")
-            self.add("TEMPLATE-UNUSED", message, near, None, labels=labels, where=where,
-                     actual=shown, quote=False)
+            self.add("TEMPLATE-UNUSED", message, near, None, labels=labels, location=place,
+                     field=child_path, actual=shown, quote=False)
 
     def _nearest(self, path: Path_, used: Sink) -> Para | None:
         """Where the fields closest to `path` (its siblings, then cousins) are shown."""

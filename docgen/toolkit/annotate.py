@@ -54,8 +54,8 @@ def annotate_template(path: Path, kind: ReportKind, out: Path) -> list[Issue]:
         target = paras[finding.para] if finding.part == BODY and finding.para is not None \
             and finding.para < len(paras) else first
         note = f"{SEVERITY_LABELS[issue.severity]} [{issue.code}] "
-        if target is first and (finding.part != BODY or finding.para is None) and issue.path:
-            note += f"{issue.path}："
+        if target is first and (finding.part != BODY or finding.para is None) and issue.location:
+            note += f"{issue.location}："
         note += issue.message
         if issue.labels:
             note += f"（{' › '.join(issue.labels)}）"

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-import threading
 import zipfile
 from pathlib import Path
-from typing import Any
 
 from lxml import etree
 
 from docgen.engine import fill
-from docgen.engine.schema import (
-    load_schema,
-)
+from docgen.engine.memo import Memo, file_version
+from docgen.engine.schema import load_schema
 from docgen.errors import (
     Issue,
     TemplateProblemError,
@@ -84,32 +81,23 @@ def analyse(path: Path, kind: ReportKind) -> tuple[list[Finding], Analysis | Non
     return ordered, analysis
 
 
-_checked: dict[tuple[Any, ...], tuple[Issue, ...]] = {}
-_checked_lock = threading.Lock()
+#: Template checks (docgen.engine.memo: per template and schema version, kind and hints).
+_CHECKED: Memo[tuple[Issue, ...]] = Memo(limit=64)
 
 
 def check_template(path: Path, kind: ReportKind) -> list[Issue]:
     """Return every problem of the Word template at `path` for `kind`, errors first.
 
-    Each issue's `path` is a place a Word user can find (``表3 第12行 第4列``, ``第5段``,
-    ``页眉 第1段``) and its `context` the text there. Codes: see `CODES`. Raises
+    Each issue's `location` is a place a Word user can find (``表3 第12行 第4列``, ``第5段``,
+    ``页眉 第1段``), its `context` the text there, and its `path` the JSON Pointer of the field
+    concerned where there is one. Codes: see `CODES`. Raises
     `UsageError` if there is no file at `path`; never raises for a broken template. The
     result is cached per file version and kind (a batch checks a custom template once).
     """
     path = Path(path)
     try:
-        stat, schema_stat = path.resolve().stat(), kind.schema_path.resolve().stat()
+        key = (file_version(path), file_version(kind.schema_path), kind.name,
+               json.dumps(dict(kind.extra or {}), sort_keys=True, default=str))
     except OSError:
         return [f.issue for f in analyse(path, kind)[0]]
-    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, kind.name,
-           str(kind.schema_path.resolve()), schema_stat.st_mtime_ns,
-           json.dumps(dict(kind.extra or {}), sort_keys=True, default=str))
-    with _checked_lock:
-        cached = _checked.get(key)
-    if cached is None:
-        cached = tuple(f.issue for f in analyse(path, kind)[0])
-        with _checked_lock:
-            if len(_checked) > 64:
-                _checked.clear()
-            _checked[key] = cached
-    return list(cached)
+    return list(_CHECKED.get(key, lambda: tuple(f.issue for f in analyse(path, kind)[0])))

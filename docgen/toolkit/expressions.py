@@ -6,23 +6,21 @@ import inspect
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from jinja2 import nodes
+
 from docgen.engine import fill
 from docgen.engine.formatting import FILTERS
-from docgen.engine.schema import (
-    node_at,
-)
-from docgen.toolkit.fields import (
-    Path_,
+from docgen.engine.schema_tree import (
     children,
-    dotted,
     is_array,
     is_leaf,
     is_open,
-    schema_entries,
-    schema_labels,
+    node_at,
     schema_props,
     schema_types,
 )
+from docgen.errors import TemplateLocation
+from docgen.toolkit.fields import Path_, dotted, schema_entries, schema_labels
 from docgen.toolkit.model import (
     DICT_ATTRS,
     FILTER_INPUTS,
@@ -35,7 +33,6 @@ from docgen.toolkit.model import (
     Scope,
     Sink,
     filter_usage,
-    node_kind,
     suggest,
     unsafe,
 )
@@ -57,7 +54,8 @@ class ExpressionWalk:
 
     def add(self, code: str, message: str, para: Para | None = None,
             span: tuple[int, int] | None = None, *, labels: tuple[str, ...] = (),
-            expected: Any = None, actual: Any = None, where: str | None = None,
+            expected: Any = None, actual: Any = None,
+            location: TemplateLocation | None = None, field: Path_ = (),
             quote: bool = True) -> None:
         raise NotImplementedError
 
@@ -111,25 +109,25 @@ class ExpressionWalk:
     def _report(self, code: str, message: str, needle: str, **extra: Any) -> None:
         self.add(code, message, self._para, self._span(needle), **extra)
 
-    def _statements(self, nodes: Iterable[Any], scope: Scope) -> None:
-        for node in nodes:
+    def _statements(self, body: Iterable[Any], scope: Scope) -> None:
+        for node in body:
             self._statement(node, scope)
 
     def _statement(self, node: Any, scope: Scope) -> None:
+        # -- one branch per kind of Jinja statement, each a few lines: long, but read as a table --
         self._at(node)
-        kind = node_kind(node)
-        if kind == "Output":
+        if isinstance(node, nodes.Output):
             for child in node.nodes:
-                if node_kind(child) != "TemplateData":
+                if not isinstance(child, nodes.TemplateData):
                     self._at(child)
                     self._output(child, scope)
-        elif kind == "If":
+        elif isinstance(node, nodes.If):
             self._expr(node.test, scope, None)
             self._statements(node.body, scope)
             for branch in node.elif_:
                 self._statement(branch, scope)
             self._statements(node.else_, scope)
-        elif kind == "For":
+        elif isinstance(node, nodes.For):
             found = self._expr(node.iter, scope, None)
             inner = dict(scope)
             self._bind(node.target, self._item(found), inner)
@@ -138,18 +136,18 @@ class ExpressionWalk:
                 self._expr(node.test, inner, None)
             self._statements(node.body, inner)
             self._statements(node.else_, scope)
-        elif kind == "Assign":
+        elif isinstance(node, nodes.Assign):
             uses: Sink = {}
             found = self._expr(node.node, scope, uses)
             self._bind(node.target, Bind(found, frozenset(uses)), scope)
-        elif kind == "AssignBlock":
+        elif isinstance(node, nodes.AssignBlock):
             saved, self.used = self.used, {}
             self._statements(node.body, scope)
             captured, self.used = self.used, saved
             if node.filter is not None:
                 self._expr(node.filter, scope, None)
             self._bind(node.target, Bind(None, frozenset(captured)), scope)
-        elif kind == "Macro":
+        elif isinstance(node, nodes.Macro):
             inner = dict(scope)
             for arg in node.args:
                 inner[arg.name] = Bind()
@@ -159,45 +157,44 @@ class ExpressionWalk:
                 self._expr(default, scope, None)
             scope[node.name] = Bind()
             self._statements(node.body, inner)
-        elif kind == "CallBlock":
+        elif isinstance(node, nodes.CallBlock):
             self._expr(node.call, scope, self.used)
             inner = dict(scope)
             for arg in node.args:
                 inner[arg.name] = Bind()
             self._statements(node.body, inner)
-        elif kind == "FilterBlock":
+        elif isinstance(node, nodes.FilterBlock):
             self._expr(node.filter, scope, None)
             self._statements(node.body, scope)
-        elif kind == "With":
+        elif isinstance(node, nodes.With):
             inner = dict(scope)
             for target, value in zip(node.targets, node.values, strict=False):
                 uses = {}
                 found = self._expr(value, scope, uses)
                 self._bind(target, Bind(found, frozenset(uses)), inner)
             self._statements(node.body, inner)
-        elif kind in ("ScopedEvalContextModifier", "EvalContextModifier"):
+        elif isinstance(node, (nodes.ScopedEvalContextModifier, nodes.EvalContextModifier)):
             for option in node.options:
                 value = option.value
                 if option.key == "autoescape" and not (
-                        node_kind(value) == "Const" and value.value):
+                        isinstance(value, nodes.Const) and value.value):
                     self._report("TEMPLATE-SECURITY", "{% autoescape false %} 关闭了转义：数据中的"
                                  " & < > 会损坏 Word 文档；请删去这个标签", "autoescape")
             self._statements(getattr(node, "body", []), scope)
-        elif kind in ("Include", "Import", "FromImport", "Extends"):
+        elif isinstance(node, (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
             return  # -- reported with the tag --
-        elif kind in ("Block", "Scope"):
+        elif isinstance(node, (nodes.Block, nodes.Scope)):
             self._statements(node.body, dict(scope))
-        elif kind == "ExprStmt":
+        elif isinstance(node, nodes.ExprStmt):
             self._expr(node.node, scope, None)
         else:
             for child in node.iter_child_nodes():
                 self._statement(child, scope)
 
     def _bind(self, target: Any, bind: Bind, scope: Scope) -> None:
-        kind = node_kind(target)
-        if kind == "Name":
+        if isinstance(target, nodes.Name):
             scope[target.name] = bind
-        elif kind == "Tuple":
+        elif isinstance(target, nodes.Tuple):
             for item in target.items:
                 self._bind(item, Bind(), scope)
 
@@ -222,13 +219,13 @@ class ExpressionWalk:
             self.printed.setdefault((self._para.part, self._para.index), []).append(path)
 
     def _output(self, node: Any, scope: Scope) -> None:
-        kind = node_kind(node)
-        if kind == "Filter" and node.name == "paragraphs":
+        if isinstance(node, nodes.Filter) and node.name == "paragraphs":
             self._report("TEMPLATE-FILTER", "paragraphs 过滤器得到的是段落列表，不能直接显示；"
                          "应写成三段：{%p for para in … | paragraphs %}、{{ para }}、"
                          "{%p endfor %}", "paragraphs")
         found = self._expr(node, scope, self.used)
-        if found is not None and found.exact and kind in ("Name", "Getattr", "Getitem"):
+        shows_value = isinstance(node, (nodes.Name, nodes.Getattr, nodes.Getitem))
+        if found is not None and found.exact and shows_value:
             target = self._node(found.path)
             if target is not None and not is_leaf(self.schema, target):
                 names = [k for k, _ in children(self.schema, target)][:3]
@@ -242,20 +239,19 @@ class ExpressionWalk:
     def _expr(self, node: Any, scope: Scope, sink: Sink | None) -> Ref | None:
         """Check an expression; mark the fields it shows in `sink`; return what it reaches."""
         self._at(node)
-        kind = node_kind(node)
-        if kind == "Name":
+        if isinstance(node, nodes.Name):
             return self._name(node.name, scope, sink)
-        if kind in ("Getattr", "Getitem"):
+        if isinstance(node, (nodes.Getattr, nodes.Getitem)):
             return self._chain(node, scope, sink)
-        if kind == "Filter":
+        if isinstance(node, nodes.Filter):
             return self._filter(node, scope, sink)
-        if kind == "Test":
+        if isinstance(node, nodes.Test):
             self._test(node, scope)
             return None
-        if kind == "Call":
+        if isinstance(node, nodes.Call):
             self._call(node, scope, sink)
             return None
-        if kind == "CondExpr":
+        if isinstance(node, nodes.CondExpr):
             self._expr(node.test, scope, None)
             self._expr(node.expr1, scope, sink)
             if node.expr2 is not None:
@@ -299,13 +295,13 @@ class ExpressionWalk:
 
     def _chain(self, node: Any, scope: Scope, sink: Sink | None) -> Ref | None:
         """``a.b.c`` / ``a['b']`` / ``a.0``: check every step against the schema."""
+        # -- unwinds the chain, then walks it forward: one job, kept in one piece --
         keys: list[tuple[str | int, str]] = []
         base = node
         while True:
-            kind = node_kind(base)
-            if kind == "Getattr":
+            if isinstance(base, nodes.Getattr):
                 keys.append((base.attr, "." + base.attr))
-            elif kind == "Getitem" and node_kind(base.arg) == "Const" and \
+            elif isinstance(base, nodes.Getitem) and isinstance(base.arg, nodes.Const) and \
                     isinstance(base.arg.value, (str, int)) and not isinstance(base.arg.value,
                                                                               bool):
                 value = base.arg.value
@@ -321,9 +317,8 @@ class ExpressionWalk:
                              "生成时必然失败；模板中只能使用数据字段", key,
                              actual=written.lstrip("."))
                 return None
-        base_kind = node_kind(base)
         root = ""
-        if base_kind == "Getitem":
+        if isinstance(base, nodes.Getitem):
             if self._has_dunder(base.arg):
                 self._report("TEMPLATE-SECURITY", "模板试图拼出以 _ 开头的属性名访问 Python "
                              "内部属性：沙箱禁止这样做", "_")
@@ -331,7 +326,7 @@ class ExpressionWalk:
             self._expr(base.arg, scope, None)
             inner = self._expr(base.node, scope, None)
             found = Ref(inner.path, exact=False) if inner is not None else None
-        elif base_kind == "Name":
+        elif isinstance(base, nodes.Name):
             bind = scope.get(base.name)
             if bind is not None and bind.loop:
                 first = keys[0][0] if keys else None
@@ -366,7 +361,7 @@ class ExpressionWalk:
         return found
 
     def _has_dunder(self, node: Any) -> bool:
-        if node_kind(node) == "Const" and isinstance(node.value, str):
+        if isinstance(node, nodes.Const) and isinstance(node.value, str):
             return node.value.startswith("_") or "__" in node.value
         return any(self._has_dunder(child) for child in node.iter_child_nodes())
 
@@ -498,7 +493,7 @@ class ExpressionWalk:
 
     def _call(self, node: Any, scope: Scope, sink: Sink | None) -> None:
         callee = node.node
-        if node_kind(callee) == "Getattr" and callee.attr in ("format", "format_map") and \
+        if isinstance(callee, nodes.Getattr) and callee.attr in ("format", "format_map") and \
                 self._has_dunder(callee.node):
             self._report("TEMPLATE-SECURITY", "格式字符串试图访问 Python 内部属性：沙箱禁止"
                          "这样做，生成时必然失败", "format")

@@ -10,12 +10,17 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from docgen.engine.schema import (
-    branches,
-    json_type,
+from docgen.engine.schema import load_schema
+from docgen.engine.schema_tree import (
+    as_list,
+    children,
+    is_leaf,
+    is_nullable,
     labels_for,
-    load_schema,
+    ref_names,
     resolve_node,
+    schema_props,
+    schema_types,
 )
 from docgen.errors import (
     pointer,
@@ -126,7 +131,7 @@ def field_reference(kind: ReportKind) -> list[Field]:
             labels=schema_labels(schema, entry.path),
             type=kind_name,
             filters=TYPE_FILTERS.get(kind_name, ()),
-            usage=_usage(entry.path, kind_name, _node_is_nullable(schema, entry.node),
+            usage=_usage(entry.path, kind_name, is_nullable(schema, entry.node),
                          _is_period(schema, entry.node)),
             required=entry.required,
             description=entry.node.get("description"),
@@ -212,100 +217,12 @@ class _Entry:
     leaf: bool
 
 
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]
-
-
-def _refs(schema: Mapping[str, Any], node: Any) -> list[str]:
-    """The names of the ``$defs`` a schema node refers to, outermost first."""
-    names: list[str] = []
-    seen = 0
-    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str) and seen < 32:
-        ref = node["$ref"]
-        names.append(ref.rsplit("/", 1)[-1])
-        target: Any = schema
-        for part in ref.lstrip("#/").split("/") if ref.startswith("#/") else []:
-            target = target.get(part, {}) if isinstance(target, Mapping) else {}
-        node = target
-        seen += 1
-    return names
-
-
-def schema_props(schema: Mapping[str, Any], node: Mapping[str, Any]) -> dict[str, Any]:
-    """The property schemas of an object node, its union branches included."""
-    found: dict[str, Any] = {}
-    own = node.get("properties")
-    if isinstance(own, Mapping):
-        found.update(own)
-    for branch in branches(schema, node):
-        for key, value in schema_props(schema, branch).items():
-            found.setdefault(key, value)
-    return found
-
-
-def _items(schema: Mapping[str, Any], node: Mapping[str, Any]) -> Any:
-    if "items" in node and isinstance(node["items"], Mapping):
-        return node["items"]
-    for branch in branches(schema, node):
-        found = _items(schema, branch)
-        if found is not None:
-            return found
-    return None
-
-
-def schema_types(schema: Mapping[str, Any], node: Mapping[str, Any]) -> set[str]:
-    types = {str(t) for t in _as_list(node.get("type"))}
-    if "properties" in node:
-        types.add("object")
-    if "items" in node:
-        types.add("array")
-    for key in ("enum", "const"):
-        if key in node:
-            types |= {json_type(v) for v in _as_list(node[key])}
-    for branch in branches(schema, node):
-        types |= schema_types(schema, branch)
-    return types
-
-
-def is_array(schema: Mapping[str, Any], node: Mapping[str, Any] | None) -> bool:
-    return node is not None and _items(schema, node) is not None
-
-
-def is_open(node: Mapping[str, Any]) -> bool:
-    """Whether an object node accepts names it does not declare (a map)."""
-    return isinstance(node.get("additionalProperties"), Mapping)
-
-
-def _node_is_nullable(schema: Mapping[str, Any], node: Mapping[str, Any]) -> bool:
-    return "null" in schema_types(schema, node) or node.get("default", 0) is None
-
-
-def is_leaf(schema: Mapping[str, Any], node: Mapping[str, Any]) -> bool:
-    """A node shown as one value: no own properties (a union such as a table cell is one)."""
-    if isinstance(node.get("properties"), Mapping) and node["properties"]:
-        return False
-    items = _items(schema, node)
-    return not (items is not None and not is_leaf(schema, resolve_node(schema, items)))
-
-
-def children(schema: Mapping[str, Any], node: Mapping[str, Any]) -> list[tuple[str, Any]]:
-    """The parts below a non-leaf node: its own properties, or ``[]`` for a list of objects."""
-    if is_leaf(schema, node):
-        return []
-    items = _items(schema, node)
-    if items is not None and not isinstance(node.get("properties"), Mapping):
-        return [("[]", items)]
-    return list((node.get("properties") or {}).items())
-
-
 def schema_entries(schema: Mapping[str, Any], node: dict[str, Any] | None = None,
                     path: Path_ = ()) -> Iterator[_Entry]:
     """Every node below `node` (at `path`; the root by default), depth first in schema order."""
     if node is None:
         node = resolve_node(schema, schema)
-    required = set(_as_list(node.get("required")))
+    required = set(as_list(node.get("required")))
     for key, raw in children(schema, node):
         child = resolve_node(schema, raw)
         leaf = is_leaf(schema, child)
@@ -322,8 +239,8 @@ def schema_labels(schema: Mapping[str, Any], path: Path_) -> tuple[str, ...]:
 def _field_type(schema: Mapping[str, Any], raw: Any, path: Path_) -> str:
     """The reference type of a field: count, change, amount, a table cell, date, text…"""
     node = resolve_node(schema, raw)
-    refs = " ".join(_refs(schema, raw)).lower()
-    union = [b for key in ("anyOf", "oneOf") for b in _as_list(node.get(key))
+    refs = " ".join(ref_names(schema, raw)).lower()
+    union = [b for key in ("anyOf", "oneOf") for b in as_list(node.get(key))
              if schema_types(schema, resolve_node(schema, b)) != {"null"}]
     if union and not node.get("properties"):
         scalars = [b for b in union if not resolve_node(schema, b).get("properties")]

@@ -83,10 +83,6 @@ def unsafe(attr: str) -> bool:
     return attr.startswith("_") or attr in _UNSAFE_ATTRS
 
 
-def node_kind(node: Any) -> str:
-    return type(node).__name__
-
-
 def suggest(word: str, candidates: Iterable[str]) -> str | None:
     found = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     return found[0] if found else None

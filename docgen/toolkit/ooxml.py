@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from lxml import etree
 
 from docgen.engine import fill
+from docgen.errors import TemplateLocation
 
 # ============================================================================================
 # Reading the document: paragraphs and where they are
@@ -28,7 +29,7 @@ class Para:
 
     part: str
     index: int
-    where: str
+    location: TemplateLocation
     element: Any
     text: str
     runs: list[tuple[int, int, Any]]
@@ -37,12 +38,21 @@ class Para:
     textbox: bool = False
 
     @property
+    def where(self) -> str:
+        """The place in words (``表3 第12行 第4列``, ``页眉 第1段``)."""
+        return str(self.location)
+
+    @property
     def row_where(self) -> str:
         """The place of the table row, for problems that concern a whole row."""
-        if self.cell is None:
-            return self.where
-        prefix = self.where.split("表")[0]
-        return f"{prefix}表{self.cell[0]} 第{self.cell[1]}行"
+        return str(self.row_location)
+
+    @property
+    def row_location(self) -> TemplateLocation:
+        """The table row (or the paragraph, outside tables) as a typed location."""
+        if self.location.table is None:
+            return self.location
+        return replace(self.location, column=None, paragraph=None)
 
 
 def part_paragraphs(root: Any, part: str, area: str) -> list[Para]:
@@ -55,22 +65,21 @@ def part_paragraphs(root: Any, part: str, area: str) -> list[Para]:
     paras: list[Para] = []
     counters = {"body": 0, "table": 0}
     per_cell: dict[tuple[int, int, int], int] = {}
-    prefix = f"{area} " if area else ""
 
     def add(p: Any, cell: tuple[int, int, int] | None, box: str | None) -> None:
         text, runs, boxes = _paragraph_text(p)
         if box is not None:
-            where = box
+            location = TemplateLocation(part, area, place=box)
         elif cell is not None:
             k = per_cell[cell] = per_cell.get(cell, 0) + 1
-            where = f"{prefix}表{cell[0]} 第{cell[1]}行 第{cell[2]}列"
-            where += f" 第{k}段" if k > 1 else ""
+            location = TemplateLocation(part, area, paragraph=k if k > 1 else None,
+                                        table=cell[0], row=cell[1], column=cell[2])
         else:
             counters["body"] += 1
-            where = f"{prefix}第{counters['body']}段"
-        paras.append(Para(part, len(paras), where, p, text, runs, cell, box is not None))
+            location = TemplateLocation(part, area, paragraph=counters["body"])
+        paras.append(Para(part, len(paras), location, p, text, runs, cell, box is not None))
         for inner in boxes:
-            visit(inner, cell, box or f"{where}（文本框）")
+            visit(inner, cell, box or f"{location}（文本框）")
 
     def visit(element: Any, cell: tuple[int, int, int] | None, box: str | None) -> None:
         for child in element:

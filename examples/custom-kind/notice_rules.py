@@ -16,8 +16,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from docgen import Issue, ReportKind
-from docgen.errors import pointer
+from docgen import Issue, ReportKind, pointer
 
 HERE = Path(__file__).resolve().parent
 
@@ -57,10 +56,11 @@ def attendees_listed_once(report: Mapping[str, Any]) -> Iterator[Issue]:
 
 
 def notice_kind() -> ReportKind:
-    """The 会议通知 kind: schema, template and the two rules above."""
+    """The 会议通知 kind: schema, Word and HTML templates, and the two rules above."""
     return ReportKind(
         name="meeting-notice",
         schema_path=HERE / "meeting-notice.schema.json",
         template_path=HERE / "meeting-notice.docx",
         rules=(meeting_not_before_notice, attendees_listed_once),
+        html_template_path=HERE / "meeting-notice.html",
     )

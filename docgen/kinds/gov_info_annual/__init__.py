@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from docgen.engine.resources import data_dir
 from docgen.kinds.base import ReportKind
-from docgen.kinds.gov_info_annual import derive, rules
+from docgen.kinds.gov_info_annual import derive, required, rules
 from docgen.kinds.gov_info_annual.context import gov_info_annual_defaults
 from docgen.kinds.gov_info_annual.versions import (
     DEFAULT_FORMAT,
@@ -34,10 +34,11 @@ def kind(version: str) -> ReportKind:
         name=f"{GOV_INFO_ANNUAL}-{version}",
         schema_path=data_dir("schemas") / f"{GOV_INFO_ANNUAL}-{version}.schema.json",
         template_path=data_dir("templates") / f"{GOV_INFO_ANNUAL}-{version}.docx",
-        rules=rules.GOV_INFO_ANNUAL_RULES,
+        rules=(*rules.GOV_INFO_ANNUAL_RULES, required.iter_required_text_issues),
         derive=derive.derive_totals,
         defaults=gov_info_annual_defaults,
         previous_rules=(rules.iter_carry_over_issues,),
         version=version,
         extra=TEMPLATE_HINTS,
+        html_template_path=data_dir("html") / f"{GOV_INFO_ANNUAL}-{version}.html",
     )

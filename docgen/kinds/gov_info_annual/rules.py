@@ -38,7 +38,6 @@ from docgen.errors import Issue, pointer
 from docgen.kinds.gov_info_annual.derive import (
     APPLICANT_COLUMNS,
     COLUMNS,
-    RESULT_LAYOUT,
     REVIEW_GROUPS,
     REVIEW_PARTS,
     count,
@@ -47,111 +46,19 @@ from docgen.kinds.gov_info_annual.derive import (
     sum_counts,
     sum_results,
 )
+from docgen.kinds.gov_info_annual.labels import (
+    column_label,
+    label,
+    review_group_name,
+    row_label,
+)
 from docgen.kinds.gov_info_annual.versions import FORMAT_VERSIONS, format_for_year
 
 Report = Mapping[str, Any]
 Rule = Callable[[Report], Iterator[Issue]]
 
-#: The official label of each table-3 column.
-COLUMN_LABELS: Mapping[str, str] = {
-    "natural_person": "自然人",
-    "commercial": "商业企业",
-    "research": "科研机构",
-    "social_welfare": "社会公益组织",
-    "legal_service": "法律服务机构",
-    "other": "其他",
-    "total": "总计",
-}
-
-_RESULT_LABELS: Mapping[str, tuple[str, tuple[str, ...]]] = {
-    "disclosed": ("（一）予以公开", ()),
-    "partially_disclosed": ("（二）部分公开（区分处理的，只计这一情形，不计其他情形）", ()),
-    "withheld": (
-        "（三）不予公开",
-        (
-            "1.属于国家秘密",
-            "2.其他法律行政法规禁止公开",
-            "3.危及“三安全一稳定”",
-            "4.保护第三方合法权益",
-            "5.属于三类内部事务信息",
-            "6.属于四类过程性信息",
-            "7.属于行政执法案卷",
-            "8.属于行政查询事项",
-        ),
-    ),
-    "unavailable": (
-        "（四）无法提供",
-        ("1.本机关不掌握相关政府信息", "2.没有现成信息需要另行制作", "3.补正后申请内容仍不明确"),
-    ),
-    "not_processed": (
-        "（五）不予处理",
-        (
-            "1.信访举报投诉类申请",
-            "2.重复申请",
-            "3.要求提供公开出版物",
-            "4.无正当理由大量反复申请",
-            "5.要求行政机关确认或重新出具已获取信息",
-        ),
-    ),
-    "other": (
-        "（六）其他处理",
-        (
-            "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
-            "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
-            "3.其他",
-        ),
-    ),
-}
-
-
-def _row_labels() -> dict[tuple[str, ...], str]:
-    labels: dict[tuple[str, ...], str] = {
-        ("new_received",): "一、本年新收政府信息公开申请数量",
-        ("carried_over",): "二、上年结转政府信息公开申请数量",
-    }
-    for key, members in RESULT_LAYOUT:
-        group, member_labels = _RESULT_LABELS[key]
-        labels["results", key] = group
-        for member, label in zip(members, member_labels, strict=True):
-            labels["results", key, member] = f"{group} {label}"
-    labels["results", "total"] = "（七）总计"
-    labels[("carried_forward",)] = "四、结转下年度继续办理"
-    return labels
-
-
-#: The official label of each table-3 row, by its path from ``applications``.
-ROW_LABELS: Mapping[tuple[str, ...], str] = _row_labels()
-
-#: The official label of each table-4 group and outcome column. The two litigation groups sit
-#: under the table's 行政诉讼 heading, which `review_group_name` adds back for messages.
-REVIEW_LABELS: Mapping[str, str] = {
-    "administrative_review": "行政复议",
-    "litigation_direct": "未经复议直接起诉",
-    "litigation_after_review": "复议后起诉",
-    "upheld": "结果维持",
-    "corrected": "结果纠正",
-    "other": "其他结果",
-    "pending": "尚未审结",
-}
-
 #: The 2019-version table-2 items that have 上一年项目数量 and 本年增/减.
-ITEM_LABELS: Mapping[str, str] = {
-    "licensing": "行政许可",
-    "other_services": "其他对外管理服务事项",
-    "penalty": "行政处罚",
-    "coercion": "行政强制",
-    "fees": "行政事业性收费",
-}
-
-
-def review_group_name(group: str) -> str:
-    """Return the table-4 `group` as messages name it, with its 行政诉讼 heading.
-
-    >>> review_group_name("administrative_review"), review_group_name("litigation_direct")
-    ('行政复议', '行政诉讼·未经复议直接起诉')
-    """
-    label = REVIEW_LABELS[group]
-    return f"行政诉讼·{label}" if group.startswith("litigation_") else label
+CHANGE_ITEMS = ("licensing", "other_services", "penalty", "coercion", "fees")
 
 
 def _get(data: Any, *keys: str) -> Any:
@@ -172,7 +79,8 @@ def iter_row_total_issues(report: Report) -> Iterator[Issue]:
             yield Issue(
                 "T3-ROW",
                 pointer("applications", *parts, "total"),
-                f"{ROW_LABELS[parts]} 的“总计”应为 {expected}（各申请人列之和），实为 {found}",
+                f"{row_label(report, *parts)} 的“总计”应为 {expected}（各申请人列之和），"
+                f"实为 {found}",
                 expected=expected,
                 actual=found,
             )
@@ -188,7 +96,8 @@ def iter_results_total_issues(report: Report) -> Iterator[Issue]:
             yield Issue(
                 "T3-RESULTS",
                 pointer("applications", "results", "total", column),
-                f"（七）总计 的“{COLUMN_LABELS[column]}”应为 {expected}（各项办理结果之和），"
+                f"（七）总计 的“{column_label(report, column)}”应为 {expected}"
+                "（各项办理结果之和），"
                 f"实为 {found}",
                 expected=expected,
                 actual=found,
@@ -225,7 +134,7 @@ def iter_balance_issues(report: Report) -> Iterator[Issue]:
             yield Issue(
                 "T3-BALANCE",
                 pointer("applications", "carried_forward", column),
-                f"“{COLUMN_LABELS[column]}”列的 （七）总计 + 四、结转下年度继续办理 应为 "
+                f"“{column_label(report, column)}”列的 （七）总计 + 四、结转下年度继续办理 应为 "
                 f"{new + old}（一、本年新收 {new} + 二、上年结转 {old}），"
                 f"实为 {done + left}（{done} + {left}）",
                 expected=new + old,
@@ -240,11 +149,12 @@ def iter_review_total_issues(report: Report) -> Iterator[Issue]:
         found = count(_get(row, "total"))
         expected = sum_counts(row, REVIEW_PARTS)
         if found is not None and expected is not None and found != expected:
-            parts = " + ".join(REVIEW_LABELS[part] for part in REVIEW_PARTS)
+            parts = " + ".join(label(report, "reviews", group, part) for part in REVIEW_PARTS)
             yield Issue(
                 "T4-TOTAL",
                 pointer("reviews", group, "total"),
-                f"{review_group_name(group)} 的“总计”应为 {expected}（{parts}），实为 {found}",
+                f"{review_group_name(report, group)} 的“总计”应为 {expected}（{parts}），"
+                f"实为 {found}",
                 expected=expected,
                 actual=found,
             )
@@ -367,15 +277,16 @@ def _cell(value: Any) -> int | None:
 
 def iter_negative_item_issues(report: Report) -> Iterator[Issue]:
     """T2-NEGATIVE: a 2019-version 上一年项目数量 + 本年增/减 below zero."""
-    for item, label in ITEM_LABELS.items():
+    for item in CHANGE_ITEMS:
         previous = _cell(_get(report, "proactive", item, "previous"))
         change = _cell(_get(report, "proactive", item, "change"))
         if previous is None or change is None or previous + change >= 0:
             continue
+        name = label(report, "proactive", item)
         yield Issue(
             "T2-NEGATIVE",
             pointer("proactive", item, "change"),
-            f"{label} 的“本年增/减”应不小于 {-previous}，实为 {change}"
+            f"{name} 的“本年增/减”应不小于 {-previous}，实为 {change}"
             f"（上一年项目数量 {previous} + 本年增/减 {change} = {previous + change}，少于 0）",
             severity="warning",
             expected=f"≥ {-previous}",
@@ -506,7 +417,7 @@ def iter_empty_section_issues(report: Report) -> Iterator[Issue]:
     """EMPTY-SECTION: 一、总体情况 or 五、存在的主要问题及改进情况 would have nothing under it.
 
     一 is empty with no 综述 and no 分项情况 with 正文; 五 with no 存在的主要问题, no 改进情况
-    and no 分项内容. A missing or malformed section is the schema's business.
+    and no 分项内容 with 正文. A missing or malformed section is the schema's business.
     """
     overview = _get(report, "overview")
     if isinstance(overview, Mapping):
@@ -527,7 +438,8 @@ def iter_empty_section_issues(report: Report) -> Iterator[Issue]:
         if (
             not _has_text(problems.get("problems"))
             and not _has_text(problems.get("improvements"))
-            and not (isinstance(sections, list) and sections)
+            and not (isinstance(sections, list)
+                     and any(_has_text(_get(section, "text")) for section in sections))
         ):
             yield Issue(
                 "EMPTY-SECTION",
@@ -570,7 +482,8 @@ def iter_carry_over_issues(report: Report, previous: Report) -> Iterator[Issue]:
             yield Issue(
                 "CARRY-OVER",
                 pointer("applications", "carried_over", column),
-                f"二、上年结转政府信息公开申请数量 的“{COLUMN_LABELS[column]}”应为 {expected}"
+                f"二、上年结转政府信息公开申请数量 的“{column_label(report, column)}”"
+                f"应为 {expected}"
                 f"（{source} 四、结转下年度继续办理），实为 {found}",
                 severity="warning",
                 expected=expected,

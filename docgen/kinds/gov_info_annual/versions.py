@@ -8,6 +8,8 @@ GOV_INFO_ANNUAL = "gov-info-annual"
 FORMAT_VERSIONS: tuple[str, ...] = ("2019", "2021")
 #: The format version new reports get when neither `format` nor `year` says otherwise.
 DEFAULT_FORMAT = "2021"
+#: The report years the schemas accept (``year``'s minimum and maximum), first and last.
+YEARS: tuple[int, int] = (1990, 2100)
 
 
 def format_for_year(year: object) -> str:

@@ -1,0 +1,58 @@
+"""The one cache policy for what docgen derives from a file.
+
+A schema and its validator, a compiled template and a template's check are each kept per
+process, keyed by the file's version — its resolved path, size and modification time in
+nanoseconds — and by whatever else the result depends on. A changed file is a new key, so a
+stale result is never served; each cache holds at most `limit` entries and drops the least
+recently used first; lookups are thread-safe (a result may be made twice by racing threads,
+never half-made).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from pathlib import Path
+from typing import Generic, TypeVar
+
+V = TypeVar("V")
+
+FileVersion = tuple[str, int, int]
+
+
+def file_version(path: Path) -> FileVersion:
+    """Return the resolved path, size and modification time (ns) of `path`.
+
+    Raises `OSError` when the file cannot be looked at.
+    """
+    resolved = path.resolve()
+    stat = resolved.stat()
+    return (str(resolved), stat.st_size, stat.st_mtime_ns)
+
+
+class Memo(Generic[V]):
+    """A bounded, thread-safe, least-recently-used cache of values made from files."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._values: OrderedDict[Hashable, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, make: Callable[[], V]) -> V:
+        """Return the value cached under `key`, making and keeping it on a miss."""
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+        value = make()
+        with self._lock:
+            self._values[key] = value
+            while len(self._values) > self.limit:
+                self._values.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        """Forget every value (tests, or a long-running server that wants memory back)."""
+        with self._lock:
+            self._values.clear()
