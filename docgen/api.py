@@ -13,9 +13,12 @@ from pathlib import Path
 from typing import Any, Literal, overload
 
 from docgen.engine.files import is_html, refuse_overwriting, refuse_wrong_suffix, write_atomic
-from docgen.engine.loading import as_report, load
+from docgen.engine.loading import as_report
+from docgen.engine.loading import load as load_data
 from docgen.engine.schema import iter_schema_issues, iter_text_issues, load_schema, with_labels
+from docgen.engine.workbook import ReadWorkbook, is_workbook, locate
 from docgen.errors import (
+    CellLocation,
     InvalidReportError,
     Issue,
     TemplateProblemError,
@@ -160,19 +163,62 @@ class Rendered:
         return str(self.path)
 
 
+def load(source: Source) -> dict[str, Any]:
+    """Return the report held in `source`: a JSON/YAML file, an .xlsx workbook, or a mapping.
+
+    Numbers with a fraction become `Decimal`. A workbook is read as docgen laid it out
+    (``docgen init -o report.xlsx``); its totals are formulas and are not read (docgen derives
+    them); `check` locates each problem in it by sheet and cell. Raises `UsageError` for a
+    missing file and `DataFileError` for one that cannot be read.
+    """
+    if is_workbook(source):
+        return _read_workbook(source).data
+    return load_data(source)
+
+
+def _read_workbook(path: Any) -> ReadWorkbook:
+    from docgen.kinds.gov_info_annual.workbook import read_report_workbook
+
+    return read_report_workbook(Path(path))
+
+
 def _report(report: Source) -> dict[str, Any]:
     return load(report) if isinstance(report, (str, Path)) else as_report(report, "数据")
+
+
+#: Workbook issues after which the data under their path is not worth checking: the values
+#: are missing or misplaced, and the schema would only say so again.
+_MASKING = ("XLSX-SHEET", "XLSX-MOVED", "XLSX-NUMBER", "XLSX-FORMULA")
+
+
+def _source(report: Source, kind: ReportKind | str | None
+            ) -> tuple[dict[str, Any], list[Issue], Mapping[str, CellLocation]]:
+    """The data of `report`, with a workbook's own issues and the cell of each field."""
+    if not is_workbook(report):
+        return _report(report), [], {}
+    if isinstance(kind, ReportKind) and kind.version is None:
+        raise UsageError(f"自定义报告类型“{kind.name}”不支持 Excel 工作簿，"
+                         "请用 JSON 或 YAML 数据文件")
+    found = _read_workbook(report)
+    return found.data, list(found.issues), found.locations
+
+
+def _unmasked(found: list[Issue], workbook: list[Issue]) -> list[Issue]:
+    masks = [i.path for i in workbook if i.code in _MASKING and i.path]
+    return [*workbook, *(i for i in found if not any(
+        i.path == m or i.path.startswith(m + "/") for m in masks))]
 
 
 def prepare(report: Source, *, kind: ReportKind | str | None = None,
             previous: Source | None = None) -> Prepared:
     """Load and check `report` once; return the `Prepared` value. Never raises for bad data.
 
-    `report` is a dict or a path to a JSON/YAML file (a file that cannot be read raises
+    `report` is a dict or a path to a JSON/YAML file or an .xlsx workbook, whose issues are
+    located by sheet and cell (a file that cannot be read raises
     `DataFileError`); `kind` defaults to the annual-report version the report's
     `format`/`year` select; `previous` is last year's report, for the year-on-year rules.
     """
-    data = _report(report)
+    data, workbook, cells = _source(report, kind)
     resolved = resolve_kind(data, kind)
     source = Path(report) if isinstance(report, (str, Path)) else None
     conflict = _format_conflict(data, kind, resolved)
@@ -188,7 +234,8 @@ def prepare(report: Source, *, kind: ReportKind | str | None = None,
     if last_year is not None:
         for compare in resolved.previous_rules:
             found += compare(derived, last_year)
-    issues = tuple(sorted_issues(with_labels(schema, i) for i in found))
+    issues = tuple(sorted_issues(locate(with_labels(schema, i), cells)
+                                 for i in _unmasked(found, workbook)))
     data_broken = any(i.is_error and not i.overridable for i in issues)
     context = None if data_broken else build_context(resolved, derived)
     return Prepared(resolved, derived, issues, context, source)

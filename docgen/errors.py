@@ -78,13 +78,36 @@ class TemplateLocation:
 
 
 @dataclass(frozen=True)
+class CellLocation:
+    """A place in a spreadsheet, as Excel/WPS name it: ``表三!F7`` (or a range, ``D7:I7``).
+
+    `cell` is empty when the place is a whole sheet.
+    """
+
+    sheet: str
+    cell: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.sheet}!{self.cell}" if self.cell else f"工作表“{self.sheet}”"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The location as JSON (``docgen check --json``)."""
+        return {"sheet": self.sheet, "cell": self.cell, "text": str(self)}
+
+
+#: Where an issue sits in a file other than the data: a Word template or a workbook.
+Location = TemplateLocation | CellLocation
+
+
+@dataclass(frozen=True)
 class Issue:
     """One problem found in a report or a template, located by its path.
 
     `path` is a JSON Pointer into the data (``/applications/results/total/commercial``);
     `labels` is the chain of official Chinese labels for it, from the schema's titles. A
     template problem has its place in the template as `location` (and a pointer in `path` when
-    it concerns a field). `stage` says which step found it.
+    it concerns a field); an issue in a report read from a workbook has the cell of its field
+    (`CellLocation`). `stage` says which step found it.
     """
 
     code: str
@@ -97,7 +120,7 @@ class Issue:
     #: Extra facts for tools (e.g. the surrounding text of a template problem).
     context: str | None = field(default=None, compare=False)
     stage: Stage = field(default="rules", compare=False)
-    location: TemplateLocation | None = None
+    location: Location | None = None
 
     @property
     def is_error(self) -> bool:
@@ -110,7 +133,11 @@ class Issue:
         chain = " › ".join(self.labels)
         if self.location is not None:
             place = str(self.location)
-            return f"{place}（{chain}）" if chain else place
+            located = f"{place}（{chain}）" if chain else place
+            # -- a workbook cell stands for a data field: its JSON Pointer goes beside it --
+            if isinstance(self.location, CellLocation) and self.path:
+                return f"{located}{self.path}"
+            return located
         if chain and self.path:
             return f"{chain}（{self.path}）"
         return chain or self.path or "（整份报告）"

@@ -60,6 +60,10 @@ def cmd_init(args: argparse.Namespace) -> int:
         raise UsageError(t(f"报告年度应在 {YEARS[0]} 至 {YEARS[1]} 之间，实为 {args.year}",
                            f"the report year must be {YEARS[0]} to {YEARS[1]}, not {args.year}"))
     data = annual_report_skeleton(args.year, args.format)
+    if args.output and Path(args.output).suffix.lower() == ".xlsx":
+        from docgen.cli.workbook import write_workbook_file
+
+        return write_workbook_file(data, Path(args.output), force=args.force)
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if args.output:
         target = Path(args.output)
@@ -121,8 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     render = commands.add_parser("render", help=t("生成 Word（或 PDF、HTML 网页）报告",
                                                   "render a Word (or PDF, HTML) report"))
-    render.add_argument("data", metavar="DATA", help=t("数据文件（JSON 或 YAML）",
-                                                       "data file (JSON or YAML)"))
+    render.add_argument("data", metavar="DATA", help=t("数据文件（JSON、YAML 或 Excel .xlsx）",
+                                                       "data file (JSON, YAML or Excel .xlsx)"))
     render.add_argument("-o", "--output", metavar="OUT",
                         help=t("输出文件，扩展名决定格式：.docx、.pdf 或 .html"
                                "（默认与数据同名 .docx）",
@@ -166,10 +170,26 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--format", choices=FORMAT_VERSIONS,
                       help=t("格式版本（默认按年度）", "format version (default: by year)"))
     init.add_argument("-o", "--output", metavar="DATA.json",
-                      help=t("写入文件（默认输出到屏幕）", "write to a file (default: print)"))
+                      help=t("写入文件（默认输出到屏幕）；"
+                             "以 .xlsx 结尾则生成按官方表格排版的 Excel 工作簿",
+                             "write to a file (default: print); .xlsx writes an Excel workbook"))
     init.add_argument("--force", action="store_true",
                       help=t("覆盖已有文件", "overwrite an existing file"))
     init.set_defaults(handler=cmd_init)
+
+    export = commands.add_parser("export",
+                                 help=t("把报告数据写成 Excel 工作簿（可作为下一年度的起点）",
+                                        "write a report's data as an Excel workbook"))
+    export.add_argument("data", metavar="DATA", help=t("数据文件（JSON、YAML 或 .xlsx）",
+                                                       "data file (JSON, YAML or .xlsx)"))
+    export.add_argument("-o", "--output", metavar="OUT.xlsx", required=True,
+                        help=t("输出的 Excel 工作簿", "the workbook to write"))
+    export.add_argument("--next-year", action="store_true",
+                        help=t("生成下一年度的表格：上年结转、现行有效件数等带入，其余留空",
+                               "start next year's workbook (carried-over figures filled in)"))
+    export.add_argument("--force", action="store_true",
+                        help=t("覆盖已有文件", "overwrite an existing file"))
+    export.set_defaults(handler=_lazy("docgen.cli.workbook", "cmd_export"))
 
     schema = commands.add_parser("schema", help=t("输出 JSON Schema", "print the JSON Schema"))
     schema.add_argument("--format", choices=FORMAT_VERSIONS,

@@ -1,0 +1,103 @@
+"""Open an .xlsx file bounded like any other input; openpyxl, an optional dependency.
+
+A workbook is refused (`DataFileError`) when it is too large, not a zip package, a zip bomb
+(too many entries, too large unpacked or too compressed) or declares XML entities (DOCTYPE)
+in any part; macros and external links are never loaded, formulas never evaluated. Only the
+workbook modules import openpyxl (``pip install 'docgen-gov[xlsx]'``).
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+import zipfile
+import zlib
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from docgen.engine.loading import MAX_BYTES
+from docgen.errors import DataFileError, UsageError
+
+#: More zip entries than this are refused (a docgen workbook has about 15).
+MAX_ENTRIES = 500
+#: A workbook unpacking to more than this is refused (a zip bomb).
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 200
+
+
+def require_openpyxl() -> Any:
+    """Return the openpyxl module, or raise `UsageError` naming the install command."""
+    try:
+        import openpyxl
+    except ImportError as exc:
+        raise UsageError("读写 Excel 工作簿需要 openpyxl：pip install 'docgen-gov[xlsx]'") from exc
+    return openpyxl
+
+
+def open_workbook(path: Path) -> Any:
+    """Return the openpyxl workbook at `path`, bounded and checked like any input.
+
+    Raises `UsageError` for a missing file, `DataFileError` for a file that is too large, not
+    an .xlsx package, a zip bomb, or declares XML entities.
+    """
+    openpyxl = require_openpyxl()
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise DataFileError(f"{name}：文件过大（{size} 字节，上限 {MAX_BYTES} 字节）")
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise UsageError(f"找不到数据文件：{name}") from exc
+    except IsADirectoryError as exc:
+        raise UsageError(f"{name} 是文件夹，不是数据文件") from exc
+    except OSError as exc:
+        raise UsageError(f"无法读取数据文件 {name}：{exc.strerror or exc}") from exc
+    _check_package(raw, name)
+    try:
+        with warnings.catch_warnings():
+            # -- openpyxl warns about Excel/WPS extensions it skips (slicers, conditional
+            # -- formats…); none of them holds data docgen reads --
+            warnings.simplefilter("ignore")
+            return openpyxl.load_workbook(io.BytesIO(raw), data_only=False, keep_vba=False,
+                                          keep_links=False, rich_text=False)
+    except Exception as exc:  # -- openpyxl raises many kinds on a damaged part; all mean this --
+        raise DataFileError(f"{name}：工作簿已损坏，无法读取（{type(exc).__name__}）") from exc
+
+
+def _check_package(raw: bytes, name: str) -> None:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+    except zipfile.BadZipFile as exc:
+        raise DataFileError(f"{name}：不是 Excel 工作簿（.xlsx 应为 zip 格式）") from exc
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > MAX_ENTRIES:
+            raise DataFileError(f"{name}：工作簿包内文件过多"
+                                f"（{len(infos)} 个，上限 {MAX_ENTRIES}）")
+        total = sum(i.file_size for i in infos)
+        packed = sum(i.compress_size for i in infos) or 1
+        if total > MAX_UNPACKED_BYTES or total / packed > MAX_COMPRESSION_RATIO:
+            raise DataFileError(f"{name}：工作簿解压后过大，疑似压缩炸弹，已拒绝")
+        if "xl/workbook.xml" not in {i.filename for i in infos}:
+            raise DataFileError(f"{name}：工作簿包缺少 xl/workbook.xml，不是有效的 .xlsx 文件")
+        for info in infos:
+            try:
+                data = archive.read(info)  # -- sizes are bounded above; a lie fails the CRC --
+            except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
+                    RuntimeError) as exc:
+                raise DataFileError(f"{name}：工作簿已损坏，无法读取 {info.filename}") from exc
+            if info.filename.endswith((".xml", ".rels", ".vml")) and _declares_doctype(data):
+                raise DataFileError(f"{name}：{info.filename} 含有 DOCTYPE/实体声明"
+                                    "（可能是 XXE 攻击），已拒绝")
+
+
+def _declares_doctype(data: bytes) -> bool:
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    try:
+        info = etree.fromstring(data, parser).getroottree().docinfo
+    except etree.XMLSyntaxError:
+        return b"<!DOCTYPE" in data or b"<!ENTITY" in data
+    return bool(info.doctype) or info.internalDTD is not None
