@@ -141,7 +141,8 @@ class CompiledTemplate:
                 from exc
         except (RecursionError, MemoryError, SyntaxError, ValueError, OverflowError,
                 limits.LimitExceeded) as exc:  # -- what Python's compiler says of a monster --
-            problem = limits.LimitExceeded(f"模板过于复杂，无法编译（{type(exc).__name__}）")
+            problem = exc if isinstance(exc, limits.LimitExceeded) else \
+                limits.LimitExceeded(f"模板过于复杂，无法编译（{type(exc).__name__}）")
             raise TemplateProblemError(
                 self.name, [_located(name, source, getattr(exc, "lineno", None), problem)]
             ) from exc

@@ -48,8 +48,10 @@ class CompiledHtml:
             raise TemplateProblemError(self.name, [self._located(exc.lineno, exc)]) from exc
         except (RecursionError, MemoryError, SyntaxError, ValueError, OverflowError,
                 LimitExceeded) as exc:  # -- what Python's compiler says of a monster --
-            problem = LimitExceeded(f"模板过于复杂，无法编译（{type(exc).__name__}）")
-            raise TemplateProblemError(self.name, [self._located(None, problem)]) from exc
+            problem = exc if isinstance(exc, LimitExceeded) else \
+                LimitExceeded(f"模板过于复杂，无法编译（{type(exc).__name__}）")
+            raise TemplateProblemError(
+                self.name, [self._located(getattr(exc, "lineno", None), problem)]) from exc
 
     def render(self, context: Mapping[str, Any], *, fragment: bool = False) -> str:
         """Return the page filled with `context`; with `fragment`, only its ``<article>``."""

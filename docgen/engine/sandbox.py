@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -295,6 +296,7 @@ class BoundedSandbox(SandboxedEnvironment):
                   defer_init: bool = False) -> str:
         """Compile, after making every ``{% for %}`` count its steps (`_loop`) and every
         ``~`` check its length (`_concat`). `parse` is left alone, for the template tools."""
+        check_constants(source)
         for loop in source.find_all(nodes.For):
             loop.iter = nodes.Filter(loop.iter, "docgen_loop", [], [], None, None,
                                      lineno=loop.lineno)
@@ -312,3 +314,127 @@ class BoundedSandbox(SandboxedEnvironment):
 def _bounded_concat(node: nodes.Concat) -> nodes.Expr:
     return nodes.Filter(nodes.List(node.nodes, lineno=node.lineno), "docgen_concat", [], [],
                         None, None, lineno=node.lineno)
+
+
+# -- what a template costs whatever the data: refused when it is compiled ----------------------
+
+_OPERATORS = {"Mul": "*", "Pow": "**", "Mod": "%", "Add": "+", "Sub": "-", "FloorDiv": "//"}
+#: Filters whose cost their constant arguments decide, with the check each runs first.
+_FILTER_CHECKS: dict[str, Callable[..., None]] = {}
+
+
+class _NotConstant(Exception):
+    pass
+
+
+def _constant(node: nodes.Node) -> Any:
+    """The value of a constant expression, each operator checked before it is computed."""
+    if isinstance(node, nodes.Const):
+        return node.value
+    if isinstance(node, (nodes.List, nodes.Tuple)):
+        return [_constant(item) for item in node.items]
+    if isinstance(node, nodes.Neg):
+        return -_constant(node.node)
+    if isinstance(node, nodes.BinExpr) and type(node).__name__ in _OPERATORS:
+        left, right = _constant(node.left), _constant(node.right)
+        operator = _OPERATORS[type(node).__name__]
+        _check_binop(operator, left, right)
+        try:
+            return SandboxedEnvironment.default_binop_table[operator](left, right)
+        except Exception as exc:  # -- 1 // 0, 'a' - 1: the render says so, located --
+            raise _NotConstant from exc
+    raise _NotConstant
+
+
+def check_constants(tree: nodes.Template) -> None:
+    """Refuse, before it is compiled, what a template would cost whatever the data: constant
+    operators (``7 ** (10 ** 9)``, ``'x' * 10 ** 9``), widths (``center(10 ** 9)``,
+    ``.ljust(10 ** 9)``), calls with constant arguments (``lipsum(10 ** 6)``,
+    ``range(10 ** 9)``) and loops nested over constant ranges. The `LimitExceeded` carries
+    the line as ``lineno``."""
+    for node in tree.find_all((nodes.BinExpr, nodes.Filter, nodes.Call)):
+        try:
+            _check_node(node)
+        except LimitExceeded as exc:
+            exc.lineno = node.lineno  # type: ignore[attr-defined]
+            raise
+    _loops(tree.body, 1)
+
+
+def _constants(values: Iterable[nodes.Node]) -> list[Any]:
+    return [_constant(value) for value in values]
+
+
+def _check_node(node: nodes.Node) -> None:
+    try:
+        if isinstance(node, nodes.BinExpr):
+            _constant(node)
+        elif isinstance(node, nodes.Filter) and node.name in ("center", "indent") and node.args:
+            width = _constant(node.args[0])
+            _width_check("", width)
+        elif isinstance(node, nodes.Filter) and node.name in _FILTER_CHECKS \
+                and node.node is not None:
+            args = _constants((node.node, *node.args))
+            kwargs = {str(k.key): _constant(k.value) for k in node.kwargs}
+            takes_context = node.name in ("slice", "replace", "join")
+            _FILTER_CHECKS[node.name](*([None] if takes_context else []), *args, **kwargs)
+        elif isinstance(node, nodes.Call):
+            _check_call(node)
+    except (_NotConstant, TypeError, ValueError):
+        return
+
+
+def _check_call(node: nodes.Call) -> None:
+    callee = node.node
+    if isinstance(callee, nodes.Name) and callee.name in ("lipsum", "range"):
+        args = _constants(node.args)
+        kwargs = {str(k.key): _constant(k.value) for k in node.kwargs}
+        if callee.name == "range":
+            _bounded_range(*args)
+        else:
+            _lipsum_size(*args, **kwargs)
+    elif isinstance(callee, nodes.Getattr) and callee.attr in ("format", "format_map"):
+        owner = _constant(callee.node)
+        if isinstance(owner, str):
+            _check_widths(owner)
+    elif isinstance(callee, nodes.Getattr) and callee.attr in _WIDTH_METHODS:
+        for arg in node.args:
+            with contextlib.suppress(_NotConstant):
+                width = _constant(arg)
+                if isinstance(width, int):
+                    _spend().size(width)
+
+
+def _lipsum_size(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> None:
+    if all(isinstance(v, int) for v in (n, min, max)):
+        _spend().size(sorted((0, n))[-1] * sorted((0, min, max))[-1] * 12)
+
+
+def _loops(body: Iterable[nodes.Node], factor: int) -> None:
+    """Refuse loops nested over constant ranges whose steps multiply past the limit."""
+    for node in body:
+        inner = factor
+        if isinstance(node, nodes.For):
+            steps = _range_length(node.iter)
+            if steps is not None:
+                inner = factor * steps
+                if inner > current().loop_iterations:
+                    exc = LimitExceeded(f"模板中的循环次数过多（上限 {current().loop_iterations} "
+                                        "次，loop_iterations）")
+                    exc.lineno = node.lineno  # type: ignore[attr-defined]
+                    raise exc
+        _loops([c for c in node.iter_child_nodes() if isinstance(c, nodes.Stmt)], inner)
+
+
+def _range_length(node: nodes.Node) -> int | None:
+    if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name) \
+            and node.node.name == "range" and not node.kwargs:
+        try:
+            return len(range(*_constants(node.args)))
+        except (_NotConstant, TypeError, ValueError, OverflowError):
+            return None
+    return None
+
+
+_FILTER_CHECKS.update(format=_format_check, slice=_slice_check, replace=_replace_check,
+                      join=_join_check)
