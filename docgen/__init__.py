@@ -57,6 +57,7 @@ _EXPORTS = {
     "Prepared": "docgen.api",
     "Rendered": "docgen.api",
     "render_many": "docgen.batch",
+    "import_report": "docgen.readers",
     "Outcome": "docgen.batch",
     "BatchResult": "docgen.batch",
     "Issue": "docgen.errors",
@@ -94,6 +95,7 @@ __all__ = [
     "check",
     "custom_kind",
     "get_kind",
+    "import_report",
     "load",
     "pointer",
     "prepare",
@@ -118,6 +120,7 @@ if TYPE_CHECKING:
         pointer,
     )
     from docgen.kinds import ReportKind, custom_kind, get_kind
+    from docgen.readers import import_report
 
 
 def __getattr__(name: str) -> Any:

@@ -8,8 +8,9 @@ from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 #: The pipeline stage that found an issue: the data's format (schema, text), a consistency rule,
-#: or the template. Only `rules` errors may be overridden (`allow_errors`).
-Stage = Literal["schema", "rules", "template"]
+#: the template, or the reading of a published report (`import`). Only `rules` errors may be
+#: overridden (`allow_errors`).
+Stage = Literal["schema", "rules", "template", "import"]
 
 #: How each severity is named to the people who prepare reports.
 SEVERITY_LABELS: dict[str, str] = {"error": "错误", "warning": "警告"}
@@ -96,8 +97,48 @@ class CellLocation:
 
 
 #: Where an issue sits in a file other than the data: a Word template or a workbook.
-Location = TemplateLocation | CellLocation
 
+
+@dataclass(frozen=True)
+class SourceLocation:
+    """A place in a published report being read back (``docgen import``/``audit``).
+
+    `source` is the file name; then a table cell (table, row, column: 1-based, as the reader
+    counts them in the document), a paragraph (1-based), or a page and line of text (PDF,
+    pasted text). `table_name` names the official table the cell belongs to (表三).
+    """
+
+    source: str = ""
+    paragraph: int | None = None
+    table: int | None = None
+    row: int | None = None
+    column: int | None = None
+    page: int | None = None
+    line: int | None = None
+    table_name: str = ""
+
+    def __str__(self) -> str:
+        if self.table is not None:
+            column = f" 第{self.column}列" if self.column is not None else ""
+            name = f"（{self.table_name}）" if self.table_name else ""
+            return f"表{self.table}{name} 第{self.row}行{column}"
+        if self.line is not None:
+            page = f"第{self.page}页 " if self.page is not None else ""
+            return f"{page}第{self.line}行"
+        if self.paragraph is not None:
+            return f"第{self.paragraph}段"
+        return self.source or "（整份文档）"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The location as JSON (``docgen audit --json``)."""
+        return {"source": self.source, "paragraph": self.paragraph, "table": self.table,
+                "row": self.row, "column": self.column, "page": self.page, "line": self.line,
+                "text": str(self)}
+
+
+
+#: Where an issue is, besides its JSON Pointer.
+Location = TemplateLocation | CellLocation | SourceLocation
 
 @dataclass(frozen=True)
 class Issue:
@@ -107,7 +148,8 @@ class Issue:
     `labels` is the chain of official Chinese labels for it, from the schema's titles. A
     template problem has its place in the template as `location` (and a pointer in `path` when
     it concerns a field); an issue in a report read from a workbook has the cell of its field
-    (`CellLocation`). `stage` says which step found it.
+    (`CellLocation`); a problem in a published report read back has its place in that document
+    (`SourceLocation`). `stage` says which step found it.
     """
 
     code: str
@@ -241,3 +283,8 @@ class LibreOfficeMissingError(PdfError, UsageError):
     """No LibreOffice (``soffice``) is installed, so no PDF can be made."""
 
     exit_code = 2
+
+
+class UnreadableDocumentError(DocgenError):
+    """A published document could not be read (``docgen import``/``audit``): not a report,
+    damaged, too large, or a PDF without a text layer. The message says which."""

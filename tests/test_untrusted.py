@@ -479,8 +479,8 @@ def test_soffice_group_killed_on_timeout_and_non_pdf_refused(tmp_path: Path,
         for _ in range(50):
             os.kill(pid, 0)
             __import__("time").sleep(0.1)
-    fake.write_text("#!/bin/sh\nfor a; do d=$a; done\n"
-                    "echo 'not a pdf' > \"$(dirname \"$d\")/report.pdf\"\n")
+    fake.write_text("#!/bin/sh\nwhile [ $# -gt 0 ]; do [ \"$1\" = --outdir ] && o=$2; shift; done\n"
+                    "mkdir -p \"$o\"; echo 'not a pdf' > \"$o/report.pdf\"\n")
     with pytest.raises(docgen.PdfError, match="不是完整的 PDF"):
         pdf.docx_to_pdf(SHIPPED_TEMPLATE.read_bytes(), timeout=10)
 

@@ -242,6 +242,30 @@ def build_parser() -> argparse.ArgumentParser:
                               "or files, INCLUDE/DDE fields, OLE objects)"))
     _add_kind_options(batch)
     batch.set_defaults(handler=_lazy("docgen.cli.batch", "cmd_batch"))
+    imp = commands.add_parser("import",
+                              help=t("读取已发布的报告（Word/网页/PDF/文字），生成数据文件",
+                                     "read a published report back into a data file"))
+    imp.add_argument("file", metavar="FILE", help=t(".docx、.html、.pdf 或 .txt",
+                                                    ".docx, .html, .pdf or .txt"))
+    imp.add_argument("-o", "--output", metavar="DATA.json",
+                     help=t("输出数据文件（默认输出到屏幕）",
+                            "data file to write (default: print)"))
+    imp.set_defaults(handler=_lazy("docgen.cli.importing", "cmd_import"))
+    aud = commands.add_parser("audit",
+                              help=t("审查已发布的报告：读取后做全部检查，指出问题所在位置",
+                                     "audit published reports: every check, located"))
+    aud.add_argument("files", metavar="FILE", nargs="+",
+                     help=t("已发布的报告文件", "published report files"))
+    aud.add_argument("--previous", metavar="LAST",
+                     help=t("上一年度的报告（数据文件或已发布的文件）",
+                            "last year's report (data or a published file)"))
+    aud.add_argument("--json", action="store_true",
+                     help=t("以 JSON 输出（每份报告一项）", "print JSON (one item per report)"))
+    aud.add_argument("--strict", action="store_true",
+                     help=t("有警告时也以状态 1 退出", "exit 1 on warnings too"))
+    aud.add_argument("--csv", metavar="SUMMARY.csv",
+                     help=t("另存一份汇总表（每份报告一行）", "also write a summary, one row each"))
+    aud.set_defaults(handler=_lazy("docgen.cli.importing", "cmd_audit"))
     fonts = commands.add_parser("fonts", help=t("列出 PDF 中公文字体的使用与替代情况",
                                                 "list the 公文 faces the PDF uses or replaces"))
     fonts.add_argument("--json", action="store_true", help=t("以 JSON 输出", "print JSON"))

@@ -40,43 +40,51 @@ def require_libreoffice() -> str:
 
 
 def docx_to_pdf(docx: bytes, timeout: float = TIMEOUT) -> bytes:
-    """Return the PDF of the Word document `docx`.
+    """Return the PDF of the Word document `docx` (see `office_convert`)."""
+    return office_convert(docx, ".docx", "pdf", timeout)
+
+
+def office_convert(data: bytes, suffix: str, target: str, timeout: float = TIMEOUT) -> bytes:
+    """Return the document `data` (a file of type `suffix`) converted to `target` (pdf, docx).
 
     LibreOffice runs with its own temporary profile, so it neither clashes with a running
-    office nor keeps state between conversions; isolated (`_isolated_profile`, external links
-    removed first), so it reaches no network and reads no linked file; in its own process
-    group, all of which is killed on a timeout. Raises `LibreOfficeMissingError` when it is
-    not installed and `PdfError` when the conversion fails, takes longer than `timeout`, or
-    does not produce a PDF.
+    office nor keeps state between conversions; isolated (`_isolated_profile`, a .docx's
+    external links removed first), so it reaches no network and reads no linked file; in its
+    own process group, all of which is killed on a timeout. Raises `LibreOfficeMissingError`
+    when it is not installed and `PdfError` when the conversion fails, takes longer than
+    `timeout`, or does not produce a file of the `target` type.
     """
     program = require_libreoffice()
     with tempfile.TemporaryDirectory(prefix="docgen-pdf-") as work:
         folder = Path(work)
-        source = folder / "report.docx"
-        source.write_bytes(strip_external(docx))
+        source = folder / f"report{suffix}"
+        source.write_bytes(strip_external(data) if suffix == ".docx" else data)
         profile = _isolated_profile(folder / "profile")
         command = [
             program,
             f"-env:UserInstallation={profile.as_uri()}",
             "--headless", "--norestore", "--nolockcheck", "--nodefault",
-            "--convert-to", "pdf", "--outdir", str(folder), str(source),
+            "--convert-to", target, "--outdir", str(folder / "out"), str(source),
         ]
         # -- 公文 faces (fontconfig), and proxies that lead nowhere --
         environment = fontconfig_environment(folder, {**os.environ, **_NO_NETWORK})
-        result = _run(command, timeout, program, environment)
-        target = folder / "report.pdf"
-        if result.returncode != 0 or not target.exists():
+        result = _run(command, timeout, program, environment, target)
+        converted = folder / "out" / f"report.{target}"
+        if result.returncode != 0 or not converted.exists():
             detail = (result.stderr or result.stdout).decode("utf-8", "replace").strip()
             raise PdfError(
-                f"LibreOffice 未能生成 PDF（退出码 {result.returncode}）：{detail[-500:]}")
-        pdf = target.read_bytes()
-        if not pdf.startswith(b"%PDF-") or b"%%EOF" not in pdf[-2048:]:
-            raise PdfError("LibreOffice 的输出不是完整的 PDF 文件，已拒绝")
-        return pdf
+                f"LibreOffice 未能生成 {target.upper()}（退出码 {result.returncode}）："
+                f"{detail[-500:]}")
+        output = converted.read_bytes()
+        complete = output.startswith(b"%PDF-") and b"%%EOF" in output[-2048:] \
+            if target == "pdf" else output.startswith(b"PK") if target == "docx" else True
+        if not complete:
+            raise PdfError(f"LibreOffice 的输出不是完整的 {target.upper()} 文件，已拒绝")
+        return output
 
 
-def _run(command: list[str], timeout: float, program: str, environment: dict[str, str]
-         ) -> subprocess.CompletedProcess[bytes]:
+def _run(command: list[str], timeout: float, program: str, environment: dict[str, str],
+         target: str) -> subprocess.CompletedProcess[bytes]:
     """Run LibreOffice in a new session (its own process group), without docgen's memory
     limit and with proxies pointing nowhere; on a timeout kill the whole group, so no
     ``soffice.bin`` is left running."""
@@ -94,7 +102,7 @@ def _run(command: list[str], timeout: float, program: str, environment: dict[str
         process.kill()
         process.communicate()
         if isinstance(exc, subprocess.TimeoutExpired):
-            raise PdfError(f"LibreOffice 转换 PDF 超时（{timeout:g} 秒）") from exc
+            raise PdfError(f"LibreOffice 转换 {target.upper()} 超时（{timeout:g} 秒）") from exc
         raise
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)  # -- a helper it left behind --

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from docgen.engine.resources import data_dir
 from docgen.kinds.base import ReportKind
-from docgen.kinds.gov_info_annual import derive, required, rules
+from docgen.kinds.gov_info_annual import derive, required, review_rules, rules
 from docgen.kinds.gov_info_annual.context import gov_info_annual_defaults
 from docgen.kinds.gov_info_annual.versions import (
     DEFAULT_FORMAT,
@@ -37,7 +37,7 @@ def kind(version: str) -> ReportKind:
         rules=(*rules.GOV_INFO_ANNUAL_RULES, required.iter_required_text_issues),
         derive=derive.derive_totals,
         defaults=gov_info_annual_defaults,
-        previous_rules=(rules.iter_carry_over_issues,),
+        previous_rules=(rules.iter_carry_over_issues, *review_rules.REVIEW_RULES),
         version=version,
         extra=TEMPLATE_HINTS,
         html_template_path=data_dir("html") / f"{GOV_INFO_ANNUAL}-{version}.html",
