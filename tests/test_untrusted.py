@@ -685,11 +685,15 @@ def test_stale_temporary_files_are_removed(capsys: pytest.CaptureFixture[str], t
     stale.write_bytes(b"half a report")
     living = out.parent / f".docgen-{os.getppid()}-efgh5678.tmp"
     living.write_bytes(b"someone is writing this")
+    recent = out.parent / f".docgen-{gone.pid}-ijkl9012.tmp"
+    recent.write_bytes(b"maybe a writer in another PID namespace")
+    for path in (stale, living):  # -- written two minutes ago --
+        os.utime(path, (path.stat().st_mtime - 120,) * 2)
 
     code, _, _ = run(capsys, "render", str(data), "-o", str(out))
 
     assert code == 0 and out.exists()
-    assert not stale.exists() and living.exists()
+    assert not stale.exists() and living.exists() and recent.exists()
 
 
 def test_long_output_names_fit_with_the_temporary_name(tmp_path: Path,

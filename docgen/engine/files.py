@@ -158,8 +158,9 @@ _cleaned: set[str] = set()
 
 
 def remove_stale_temporaries(folder: Path) -> list[Path]:
-    """Remove docgen's temporary files in `folder` whose process is gone (or that are older
-    than a day); return them. Checked once per folder per process."""
+    """Remove docgen's temporary files in `folder` whose process is gone (and that are more
+    than a minute old), or that are older than a day; return them. Checked once per folder
+    per process."""
     key = str(folder.resolve()) if folder.exists() else str(folder)
     if key in _cleaned:
         return []
@@ -175,8 +176,10 @@ def remove_stale_temporaries(folder: Path) -> list[Path]:
             continue
         path = folder / name
         try:
-            old = time.time() - path.lstat().st_mtime > STALE_AFTER_SECONDS
-            if old or not _alive(int(found.group(1))):
+            age = time.time() - path.lstat().st_mtime
+            # -- a minute's grace: a writer in another PID namespace (a container sharing
+            # the folder) may look dead from here while it writes --
+            if age > STALE_AFTER_SECONDS or (age > 60 and not _alive(int(found.group(1)))):
                 path.unlink()
                 removed.append(path)
         except OSError:
