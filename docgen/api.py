@@ -64,21 +64,24 @@ class Prepared:
 
     @overload
     def render(self, out: None = None, *, template: str | Path | None = ...,
-               pdf: bool = ..., allow_errors: bool = ...) -> bytes: ...
+               pdf: bool = ..., allow_errors: bool = ..., allow_external: bool = ...
+               ) -> bytes: ...
     @overload
     def render(self, out: str | Path, *, template: str | Path | None = ...,
-               pdf: bool = ..., allow_errors: bool = ..., fragment: bool = ...) -> Rendered: ...
+               pdf: bool = ..., allow_errors: bool = ..., fragment: bool = ...,
+               allow_external: bool = ...) -> Rendered: ...
 
     def render(self, out: str | Path | None = None, *, template: str | Path | None = None,
                pdf: bool = False, allow_errors: bool = False,
-               fragment: bool = False) -> bytes | Rendered:
+               fragment: bool = False, allow_external: bool = False) -> bytes | Rendered:
         """Fill the template: the bytes when `out` is None, else write `out` atomically.
 
         An `out` named ``.html``/``.htm`` gets the web page (`render_html`; `fragment`: only
         its ``<article>``), anything else the Word document (PDF with `pdf`). Raises
         `InvalidReportError` with every issue when the report has errors (consistency errors
         only are allowed with `allow_errors`), `TemplateProblemError` for a `template` with
-        problems. The file at `out` is complete or absent.
+        problems — among them external content (linked pictures or files, INCLUDE/DDE fields,
+        OLE objects), unless `allow_external`. The file at `out` is complete or absent.
         """
         target = None if out is None else Path(out)
         if target is None and fragment:
@@ -97,14 +100,14 @@ class Prepared:
 
         template_path = Path(template) if template is not None else self.kind.template_path
         if template is not None:
-            _check_template(template_path, self.kind)
+            _check_template(template_path, self.kind, allow_external)
         if target is not None:
             inputs = [template_path] if self.source is None else [self.source, template_path]
             refuse_overwriting(target, inputs)
             refuse_wrong_suffix(target, pdf)
         properties = {"title": str(context.get("title") or ""),
                       "created": str(context.get("published") or "")}
-        data = render_docx(template_path, context, properties)
+        data = render_docx(template_path, context, properties, allow_external=allow_external)
         if pdf:
             from docgen.engine.pdf import docx_to_pdf
 
@@ -269,29 +272,29 @@ def check(report: Source, *, kind: ReportKind | str | None = None,
 def render(report: Source | Prepared, out: None = None, *, kind: ReportKind | str | None = ...,
            template: str | Path | None = ..., previous: Source | None = ...,
            pdf: bool = ..., allow_errors: bool = ..., html: Literal[False] = ...,
-           fragment: Literal[False] = ...) -> bytes: ...
+           fragment: Literal[False] = ..., allow_external: bool = ...) -> bytes: ...
 @overload
 def render(report: Source | Prepared, out: None = None, *, kind: ReportKind | str | None = ...,
            template: str | Path | None = ..., previous: Source | None = ...,
            pdf: bool = ..., allow_errors: bool = ..., html: Literal[True],
-           fragment: bool = ...) -> str: ...
+           fragment: bool = ..., allow_external: bool = ...) -> str: ...
 @overload
 def render(report: Source | Prepared, out: None = None, *, kind: ReportKind | str | None = ...,
            template: str | Path | None = ..., previous: Source | None = ...,
            pdf: bool = ..., allow_errors: bool = ..., html: bool = ...,
-           fragment: Literal[True]) -> str: ...
+           fragment: Literal[True], allow_external: bool = ...) -> str: ...
 @overload
 def render(report: Source | Prepared, out: str | Path, *, kind: ReportKind | str | None = ...,
            template: str | Path | None = ..., previous: Source | None = ...,
            pdf: bool = ..., allow_errors: bool = ..., html: bool = ...,
-           fragment: bool = ...) -> Rendered: ...
+           fragment: bool = ..., allow_external: bool = ...) -> Rendered: ...
 
 
 def render(report: Source | Prepared, out: str | Path | None = None, *,
            kind: ReportKind | str | None = None, template: str | Path | None = None,
            previous: Source | None = None, pdf: bool = False,
            allow_errors: bool = False, html: bool = False,
-           fragment: bool = False) -> bytes | str | Rendered:
+           fragment: bool = False, allow_external: bool = False) -> bytes | str | Rendered:
     """Render `report`: a Word document (bytes) when `out` is None, the web page (str) with
     `html=True`, only its ``<article>`` with `fragment=True`; else write `out` and return a
     `Rendered` (the written path and the warnings found on the way). An `out` named
@@ -300,7 +303,8 @@ def render(report: Source | Prepared, out: str | Path | None = None, *,
     The report is checked first; any error raises `InvalidReportError` with every issue
     (`allow_errors=True` renders a report whose only errors are consistency errors, to reproduce
     an already-published report verbatim). `template` replaces the kind's template (a ``.html``
-    one for the web page). With `pdf=True` the result is a PDF made by LibreOffice. The file at
+    one for the web page). With `pdf=True` the result is a PDF made by LibreOffice. A Word
+    template with external content is refused unless `allow_external=True`. The file at
     `out` is written atomically: complete or absent.
     """
     prepared = report if isinstance(report, Prepared) else \
@@ -314,15 +318,18 @@ def render(report: Source | Prepared, out: str | Path | None = None, *,
         if html and not is_html(out):
             raise UsageError(f"输出文件 {out} 的扩展名与内容不符：将生成 HTML 网页（.html）")
         return prepared.render(out, template=template, pdf=pdf, allow_errors=allow_errors,
-                               fragment=fragment)
-    return prepared.render(None, template=template, pdf=pdf, allow_errors=allow_errors)
+                               fragment=fragment, allow_external=allow_external)
+    return prepared.render(None, template=template, pdf=pdf, allow_errors=allow_errors,
+                           allow_external=allow_external)
 
 
-def _check_template(template: Path, kind: ReportKind) -> None:
+def _check_template(template: Path, kind: ReportKind, allow_external: bool = False) -> None:
     """Refuse a user's template with located problems before it is used."""
+    from docgen.engine.package import EXTERNAL_CODE
     from docgen.toolkit.check import check_template
 
-    problems = [i for i in check_template(template, kind) if i.is_error]
+    problems = [i for i in check_template(template, kind) if i.is_error
+                and not (allow_external and i.code == EXTERNAL_CODE)]
     if problems:
         raise TemplateProblemError(template.name, problems)
 

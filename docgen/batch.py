@@ -11,15 +11,20 @@ the others go on.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+import signal
+import tempfile
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from docgen.engine import limits
+from docgen.engine.files import Terminated
 from docgen.errors import DataFileError, DocgenError, Issue, UsageError
 from docgen.kinds import FORMAT_VERSIONS, ReportKind, get_kind
 
@@ -52,6 +57,8 @@ class JsonLine:
     path: Path
     line: int
     text: str
+    #: Why the line cannot be read (not UTF-8), said with its line number; None if it can.
+    invalid: str | None = None
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}"
@@ -60,6 +67,8 @@ class JsonLine:
         """Return the report on this line, exact decimals kept (as `docgen.load` does)."""
         from docgen.engine.loading import load_json_text
 
+        if self.invalid is not None:
+            raise DataFileError(self.invalid)
         return load_json_text(self.text, str(self.path), self.line)
 
 
@@ -125,6 +134,7 @@ class _Config:
     pdf: bool
     kind: ReportKind | str | None
     template: Path | None
+    allow_external: bool = False
     html: bool = False
 
 
@@ -138,7 +148,8 @@ class _Job:
 def render_many(reports: Iterable[tuple[str, Source]], outdir: str | Path, *, jobs: int = 0,
                 pdf: bool = False, kind: ReportKind | str | None = None,
                 template: str | Path | None = None,
-                progress: Progress | None = None, html: bool = False) -> BatchResult:
+                progress: Progress | None = None, html: bool = False,
+                allow_external: bool = False) -> BatchResult:
     """Render every report in `reports` into `outdir`; return each one's outcome.
 
     `reports` are ``(name, source)`` pairs: the output goes to ``outdir/<name>.docx`` (the
@@ -147,12 +158,15 @@ def render_many(reports: Iterable[tuple[str, Source]], outdir: str | Path, *, jo
     render in parallel (0: one per CPU; 1: in this process). A report with problems does not
     stop the others: its outcome keeps every issue. With `pdf` a PDF is written next to each
     .docx, and with `html` the web page (``<name>.html``, the kind's HTML template). `kind`
-    and `template` apply to every report (default: chosen per report). A template that cannot
+    and `template` apply to every report (default: chosen per report); `allow_external` lets
+    the Word template refer to external content (see `docgen.render`). A template that cannot
     be used raises `TemplateProblemError`, `pdf` without LibreOffice
     `LibreOfficeMissingError`, and `html` for a kind without an HTML template `UsageError`,
     before any report is rendered. When a report fails, the outputs an earlier run wrote under
     its name are removed (its `Outcome.removed`); the result's `foreign` lists the other
-    documents in `outdir` this run did not write.
+    documents in `outdir` this run did not write. A worker process that dies (killed, out of
+    memory) fails only the report it was rendering; the others go on in a fresh worker. Every
+    output of a report is made before any is written: a failed PDF leaves no .docx behind.
     """
     folder = Path(outdir)
     if folder.exists() and not folder.is_dir():
@@ -162,7 +176,8 @@ def render_many(reports: Iterable[tuple[str, Source]], outdir: str | Path, *, jo
 
         require_libreoffice()  # -- say it once, not once per report --
     work = [_Job(i, n, s) for i, (n, s) in enumerate(_unique(reports))]
-    config = _Config(folder, pdf, kind, Path(template) if template is not None else None, html)
+    config = _Config(folder, pdf, kind, Path(template) if template is not None else None,
+                     allow_external, html)
     result = BatchResult()
     if not work:
         return result
@@ -217,50 +232,128 @@ MAX_CHUNK = 16
 
 
 def _run(config: _Config, work: Sequence[_Job], workers: int) -> Iterator[tuple[int, Outcome]]:
-    """Yield (index, outcome) for each job as it finishes."""
+    """Yield (index, outcome) for each job as it finishes.
+
+    A worker that dies breaks its pool: the job it was rendering (known from the marker each
+    worker keeps while it renders) is tried once more alone, in a fresh single worker, and
+    fails if that dies too; every other unfinished job goes on in a fresh pool.
+    """
     if workers <= 1:
         for job in work:
             yield job.index, _render_one(config, job)
         return
-    size = max(1, min(MAX_CHUNK, len(work) // (workers * 8)))
+    pending = list(work)
+    with tempfile.TemporaryDirectory(prefix="docgen-batch-") as markers:
+        while pending:
+            size = max(1, min(MAX_CHUNK, len(pending) // (workers * 8)))
+            unfinished = yield from _pool(config, pending, workers, size, Path(markers))
+            suspects = [job for job in unfinished if (Path(markers) / str(job.index)).exists()]
+            for job in suspects:
+                (Path(markers) / str(job.index)).unlink(missing_ok=True)
+                lost = yield from _pool(config, [job], 1, 1, Path(markers))
+                for dead in lost:
+                    yield dead.index, _failed(dead, "BATCH-WORKER",
+                                              "工作进程意外退出（可能被终止或内存不足），本报告未生成")
+            pending = [job for job in unfinished if job not in suspects]
+
+
+def _pool(config: _Config, work: Sequence[_Job], workers: int, size: int, markers: Path
+          ) -> Generator[tuple[int, Outcome], None, list[_Job]]:
+    """Render `work` in a pool of `workers`; yield outcomes; return the jobs a broken pool
+    left unfinished."""
     chunks = [work[i:i + size] for i in range(0, len(work), size)]
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                             initargs=(config,)) as pool:
-        pending = {pool.submit(_worker, chunk): chunk for chunk in chunks}
-        try:
-            for future in as_completed(pending):
-                chunk = pending.pop(future)
-                yield from zip((job.index for job in chunk), _collect(future, chunk),
-                               strict=True)
-        finally:
-            for future in pending:
-                future.cancel()
-
-
-def _collect(future: Future[list[Outcome]], chunk: Sequence[_Job]) -> list[Outcome]:
+    unfinished: list[_Job] = []
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+                               initargs=(config, markers))
     try:
-        return future.result()
-    except BrokenProcessPool as exc:
-        return [_failed(job, "BATCH-WORKER", f"工作进程意外退出，本报告未生成（{exc}）")
-                for job in chunk]
+        pending = {pool.submit(_worker, chunk): chunk for chunk in chunks}
+        for future in as_completed(pending):
+            chunk = pending.pop(future)
+            try:
+                outcomes = future.result()
+            except BrokenProcessPool:
+                unfinished += chunk
+                continue
+            yield from zip((job.index for job in chunk), outcomes, strict=True)
+    except BaseException:
+        _stop(pool)  # -- Ctrl-C, SIGTERM: no worker left running --
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return sorted(unfinished, key=lambda job: job.index)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop every worker of `pool` now (they remove their temporary files as they go)."""
+    processes = dict(getattr(pool, "_processes", None) or {})
+    for process in processes.values():
+        with contextlib.suppress(OSError, AttributeError, ValueError):
+            process.terminate()
+    for process in processes.values():
+        with contextlib.suppress(OSError, AttributeError, ValueError, AssertionError):
+            process.join(5)
+            if process.is_alive():
+                process.kill()
 
 
 # -- in each worker --------------------------------------------------------------------------
 
 _WORKER_CONFIG: _Config | None = None
+_WORKER_MARKERS: Path | None = None
 
 
-def _init_worker(config: _Config) -> None:
-    """Keep the configuration and compile the templates (a no-op if inherited by fork)."""
-    global _WORKER_CONFIG
+def _init_worker(config: _Config, markers: Path | None = None) -> None:
+    """Keep the configuration and compile the templates (a no-op if inherited by fork); cap
+    the memory; leave Ctrl-C to the parent, which stops the workers; SIGTERM unwinds."""
+    global _WORKER_CONFIG, _WORKER_MARKERS
     _WORKER_CONFIG = config
+    _WORKER_MARKERS = markers
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in ("SIGTERM", "SIGHUP"):
+        signal.signal(getattr(signal, name), _worker_signal)
+    _die_with_parent()
+    limits.apply_memory_limit()
     _warm(config, every_kind=True)
 
 
+_IN_JOB = False
+
+
+def _worker_signal(signum: int, frame: Any) -> None:
+    # -- in a job: unwind (temporary files removed), then exit; idle: exit at once, quietly --
+    if _IN_JOB:
+        raise Terminated(signum)
+    os._exit(128 + signum)
+
+
+def _die_with_parent() -> None:
+    # -- Linux: a worker gets SIGTERM when the batch process dies (even by kill -9) --
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # -- PR_SET_PDEATHSIG --
+
+
 def _worker(chunk: Sequence[_Job]) -> list[Outcome]:
+    global _IN_JOB
     config = _WORKER_CONFIG
     assert config is not None, "worker not initialised"
-    return [_render_one(config, job) for job in chunk]
+    outcomes = []
+    _IN_JOB = True
+    try:
+        for job in chunk:
+            marker = None if _WORKER_MARKERS is None else _WORKER_MARKERS / str(job.index)
+            if marker is not None:
+                marker.touch()
+            outcomes.append(_render_one(config, job))
+            if marker is not None:
+                marker.unlink(missing_ok=True)
+    except Terminated as exc:  # -- stopped by the parent: temporary files are gone; exit --
+        os._exit(128 + exc.signum)
+    finally:
+        _IN_JOB = False
+    return outcomes
 
 
 def _warm(config: _Config, *, every_kind: bool) -> None:
@@ -294,7 +387,7 @@ def _warm(config: _Config, *, every_kind: bool) -> None:
 def _render_one(config: _Config, job: _Job) -> Outcome:
     """Check, fill and write one report; every problem goes into the outcome, none escapes."""
     from docgen.api import prepare
-    from docgen.engine.files import write_atomic
+    from docgen.engine.files import refuse_overwriting, write_atomic
     from docgen.errors import InvalidReportError, TemplateProblemError
 
     source = str(job.source) if isinstance(job.source, (Path, JsonLine)) else job.name
@@ -302,24 +395,30 @@ def _render_one(config: _Config, job: _Job) -> Outcome:
     try:
         data = job.source.load() if isinstance(job.source, JsonLine) else job.source
         prepared = prepare(data, kind=config.kind)
-        written = prepared.render(target, template=config.template).path
-        issues = prepared.issues
-        files = [written]
+        inputs = [config.template, job.source if isinstance(job.source, Path) else None]
+        refuse_overwriting(target, inputs)
+        docx = prepared.render(template=config.template, allow_external=config.allow_external)
+        pdf = None
         if config.pdf:
             from docgen.engine.pdf import docx_to_pdf
 
-            pdf = written.with_suffix(".pdf")
-            write_atomic(pdf, docx_to_pdf(written.read_bytes()))
-            files.append(pdf)
-        if config.html:
-            page = written.with_suffix(".html")
-            write_atomic(page, prepared.render_html().encode("utf-8"))
-            files.append(page)
-        return Outcome(job.name, source, tuple(files), tuple(issues))
+            pdf = docx_to_pdf(docx)  # -- before anything is written: a failure leaves nothing --
+        page = prepared.render_html().encode("utf-8") if config.html else None
+        write_atomic(target, docx)
+        files = [target]
+        for suffix, made in ((".pdf", pdf), (".html", page)):
+            if made is not None:
+                refuse_overwriting(target.with_suffix(suffix), inputs)
+                write_atomic(target.with_suffix(suffix), made)
+                files.append(target.with_suffix(suffix))
+        return Outcome(job.name, source, tuple(files), tuple(prepared.issues))
     except (InvalidReportError, TemplateProblemError) as exc:
         return Outcome(job.name, source, (), exc.issues)
     except DocgenError as exc:
         return _failed(job, _code(exc), str(exc), source)
+    except MemoryError:
+        return _failed(job, "BATCH-MEMORY", f"内存不足（上限 {limits.current().memory_mb} MB，"
+                       "memory_mb），本报告未生成", source)
     except Exception as exc:  # -- a bug; keep it to this report and say what it was --
         return _failed(job, "BATCH-INTERNAL", f"内部错误（{type(exc).__name__}: {exc}）", source)
 
@@ -425,16 +524,31 @@ def _scan_folder(root: Path, folder: Path, recursive: bool, found: Inputs) -> No
 
 
 def _json_lines(path: Path) -> list[tuple[str, Source]]:
+    """One report per non-blank line; a line that is not UTF-8 fails alone, with its number."""
     try:
-        with path.open(encoding="utf-8-sig") as handle:
-            return [(f"{path.stem}-{number}", JsonLine(path, number, text))
-                    for number, text in enumerate(handle, start=1) if text.strip()]
-    except UnicodeDecodeError as exc:
-        from docgen.engine.textfile import encoding_problem
-
-        raise DataFileError(f"{path}：{encoding_problem(path.read_bytes())}") from exc
+        raw = path.read_bytes()
     except OSError as exc:
         raise UsageError(f"无法读取 {path}：{exc}") from exc
+    found: list[tuple[str, Source]] = []
+    lines = raw.removeprefix(b"\xef\xbb\xbf").splitlines(keepends=True)
+    for number, line in enumerate(lines, start=1):
+        if line.endswith(b"\r\n"):
+            line = line[:-2] + b"\n"
+        try:
+            text = line.decode("utf-8")
+            invalid = None
+        except UnicodeDecodeError as exc:
+            text = line.decode("utf-8", "replace")
+            invalid = (f"{path} 第 {number} 行：不是 UTF-8 编码的文本（第 {exc.start + 1} 个字节 "
+                       f"0x{line[exc.start]:02X}）；请以 UTF-8 编码保存")
+        if text.strip():
+            found.append((f"{path.stem}-{number}", JsonLine(path, number, text, invalid)))
+    if found and all(isinstance(s, JsonLine) and s.invalid for _, s in found):
+        # -- the whole file in another encoding (GBK, UTF-16): one message naming it --
+        from docgen.engine.textfile import encoding_problem
+
+        raise DataFileError(f"{path}：{encoding_problem(raw)}")
+    return found
 
 
 # -- the command -----------------------------------------------------------------------------

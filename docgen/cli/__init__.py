@@ -142,6 +142,10 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--allow-errors", action="store_true",
                         help=t("照原样重现已发布的报告：勾稽错误只作提示（数据格式错误仍会拒绝）",
                                "reproduce a published report: consistency errors only warn"))
+    render.add_argument("--allow-external", action="store_true",
+                        help=t("允许模板引用外部内容（链接的图片或文件、INCLUDE/DDE 域、OLE 对象）",
+                               "let the template refer to external content (linked pictures "
+                               "or files, INCLUDE/DDE fields, OLE objects)"))
     _add_kind_options(render)
     render.set_defaults(handler=cmd_render)
 
@@ -232,6 +236,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help=t("另外输出同名 HTML 网页", "also write a web page next to each .docx"))
     batch.add_argument("--recursive", "-r", action="store_true",
                        help=t("也读取文件夹中的子文件夹", "also read the folders' subfolders"))
+    batch.add_argument("--allow-external", action="store_true",
+                       help=t("允许模板引用外部内容（链接的图片或文件、INCLUDE/DDE 域、OLE 对象）",
+                              "let the template refer to external content (linked pictures "
+                              "or files, INCLUDE/DDE fields, OLE objects)"))
     _add_kind_options(batch)
     batch.set_defaults(handler=_lazy("docgen.cli.batch", "cmd_batch"))
     imp = commands.add_parser("import",

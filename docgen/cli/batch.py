@@ -8,6 +8,7 @@ from typing import Any, TextIO
 
 from docgen.batch import Inputs, Outcome, render_many, scan_inputs
 from docgen.cli.common import kind_option, print_issues
+from docgen.cli.safety import visible
 from docgen.errors import UsageError
 
 
@@ -29,7 +30,7 @@ class ProgressLine:
             self.stream.write(f"\r[{bar}] {done}/{total}{end}")
         else:
             state = f"已生成 {'、'.join(map(str, outcome.written))}" if outcome.ok else "失败"
-            self.stream.write(f"[{done}/{total}] {outcome.source}：{state}\n")
+            self.stream.write(visible(f"[{done}/{total}] {outcome.source}：{state}") + "\n")
         self.stream.flush()
 
 
@@ -48,10 +49,11 @@ def cmd_batch(args: Any) -> int:
     template = None if getattr(args, "schema", None) else getattr(args, "template", None)
     result = render_many(found.reports, Path(args.output), jobs=args.jobs, pdf=args.pdf,
                          kind=kind, template=template, progress=ProgressLine(sys.stderr),
-                         html=getattr(args, "html", False))
+                         html=getattr(args, "html", False),
+                         allow_external=getattr(args, "allow_external", False))
     failed = result.failed
     for outcome in failed:
-        print(f"\n{outcome.source} 未生成：", file=sys.stderr)
+        print("\n" + visible(f"{outcome.source} 未生成："), file=sys.stderr)
         print_issues(outcome.issues, stream=sys.stderr)
         if outcome.removed:
             print(f"已删除上次生成的同名旧文件（它已不代表这份数据）："

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from docgen.cli.safety import visible
 from docgen.engine.messages import language
 from docgen.errors import Issue, UsageError
 from docgen.kinds import ReportKind, custom_kind, get_kind
@@ -19,9 +20,9 @@ def print_issues(issues: Sequence[Issue], *, stream: Any = None) -> None:
     for issue in issues:
         line = f"{issue.severity} [{issue.code}] {issue.where}: {issue.message}" if english \
             else str(issue)
-        print(line, file=out)
+        print(visible(line), file=out)
         if issue.context:
-            print(f"    …{issue.context}…", file=out)
+            print(visible(f"    …{issue.context}…"), file=out)
     errors = sum(i.is_error for i in issues)
     print(f"{errors} error(s), {len(issues) - errors} warning(s)." if english
           else f"共 {errors} 个错误，{len(issues) - errors} 个警告。", file=out)

@@ -8,21 +8,25 @@ suffix is refused with the exact option to type (`docgen.engine.outputs`).
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from docgen.cli.common import kind_option, print_issues
 from docgen.cli.lang import t
+from docgen.cli.safety import visible
+from docgen.engine.files import refuse_overwriting
 from docgen.engine.outputs import OUTPUT_SUFFIXES, output_format
 
 
 def output_path(args: argparse.Namespace) -> Path:
-    """The file ``-o`` names; a folder gets DATA's name; no ``-o``: DATA's name with .docx."""
+    """The file ``-o`` names; a folder — or a name ending in ``/``, a folder to create — gets
+    DATA's name; no ``-o``: DATA's name with .docx."""
     data = Path(args.data)
     default = ".html" if getattr(args, "fragment", False) else next(iter(OUTPUT_SUFFIXES))
     if not args.output:
         return data.with_suffix(default)
     out = Path(args.output)
-    if out.is_dir():
+    if out.is_dir() or args.output.endswith(("/", os.sep)):
         return out / data.with_suffix(default).name
     return out
 
@@ -33,6 +37,9 @@ def render_outputs(args: argparse.Namespace) -> int:
 
     out = output_path(args)
     fmt = output_format(out)
+    # -- no input is ever an output: the data, last year's data, the template, the schema --
+    inputs = [Path(args.data), args.previous, args.template, getattr(args, "schema", None)]
+    refuse_overwriting(out, inputs)
     also_pdf = args.pdf and fmt != "pdf"
     if fmt == "pdf" or also_pdf:
         from docgen.engine.pdf import require_libreoffice
@@ -41,26 +48,29 @@ def render_outputs(args: argparse.Namespace) -> int:
     prepared = prepare(Path(args.data), kind=kind_option(args), previous=args.previous)
     if prepared.issues and prepared.renderable(allow_errors=args.allow_errors):
         print_issues(prepared.issues)
+    allow_external = getattr(args, "allow_external", False)
     written = [prepared.render(out, template=args.template, pdf=fmt == "pdf",
                                allow_errors=args.allow_errors,
-                               fragment=getattr(args, "fragment", False)).path]
+                               fragment=getattr(args, "fragment", False),
+                               allow_external=allow_external).path]
     if also_pdf and fmt == "html":
         # -- the PDF is printed from the Word template, as the .docx would be --
         word = None if str(args.template or "").lower().endswith((".html", ".htm")) \
             else args.template
         written.append(prepared.render(out.with_suffix(".pdf"), template=word, pdf=True,
-                                       allow_errors=args.allow_errors).path)
+                                       allow_errors=args.allow_errors,
+                                       allow_external=allow_external).path)
     elif also_pdf:
-        from docgen.engine.files import refuse_overwriting, write_atomic
+        from docgen.engine.files import write_atomic
         from docgen.engine.pdf import docx_to_pdf
 
         pdf = out.with_suffix(".pdf")
-        refuse_overwriting(pdf, [Path(args.data)])
+        refuse_overwriting(pdf, inputs)
         write_atomic(pdf, docx_to_pdf(out.read_bytes()))
         written.append(pdf)
     if fmt == "pdf" or also_pdf:
         from docgen.cli.fonts import warn_substitutions
 
         warn_substitutions()
-    print(t("已生成：", "written: ") + t("、", ", ").join(map(str, written)))
+    print(visible(t("已生成：", "written: ") + t("、", ", ").join(map(str, written))))
     return 0

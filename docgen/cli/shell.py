@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 
 from docgen.cli.common import print_issues
 from docgen.cli.lang import t
+from docgen.cli.safety import utf8_streams, visible
 from docgen.engine.messages import os_error_text
 from docgen.errors import DocgenError, InvalidReportError, TemplateProblemError
 
@@ -58,12 +59,22 @@ def _pad(text: str, width: int) -> str:
 
 
 def run(build: Callable[[], argparse.ArgumentParser], argv: Sequence[str]) -> int:
-    """Parse `argv` with the parser `build` makes, run the command's handler, return the status."""
+    """Parse `argv` with the parser `build` makes, run the command's handler, return the status.
+
+    Around the handler: standard streams that take any text (`safety.utf8_streams`), SIGTERM
+    and SIGHUP unwinding like Ctrl-C (temporary files removed), the memory limit
+    (`docgen.engine.limits`), and text from the data shown with its control characters
+    escaped (`safety.visible`)."""
+    from docgen.engine import limits
+    from docgen.engine.files import Terminated, signals_unwind
+
+    utf8_streams()
     try:
-        args = build().parse_args(list(argv))
-        status: int = args.handler(args)
-        sys.stdout.flush()
-        return status
+        with signals_unwind(), limits.memory_limit():
+            args = build().parse_args(list(argv))
+            status: int = args.handler(args)
+            sys.stdout.flush()
+            return status
     except BrokenPipeError:
         return _quiet_broken_pipe()
     except InvalidReportError as exc:
@@ -71,19 +82,31 @@ def run(build: Callable[[], argparse.ArgumentParser], argv: Sequence[str]) -> in
         print(t("报告未生成。", "No report was written."), file=sys.stderr)
         return exc.exit_code
     except TemplateProblemError as exc:
-        print(t(f"模板 {exc.template} 有问题：", f"the template {exc.template} has problems:"),
-              file=sys.stderr)
+        print(visible(t(f"模板 {exc.template} 有问题：",
+                        f"the template {exc.template} has problems:")), file=sys.stderr)
         print_issues(exc.issues)
         return exc.exit_code
     except DocgenError as exc:
-        print(f"docgen: {exc}", file=sys.stderr)
+        print(visible(f"docgen: {exc}"), file=sys.stderr)
         return exc.exit_code
-    except OSError as exc:  # -- a file the command itself reads or writes --
+    except OSError as exc:  # -- a file the command itself reads or writes; a full stdout --
         where = f"{exc.filename}：" if exc.filename else ""
-        print(f"docgen: {where}{os_error_text(exc)}", file=sys.stderr)
+        _quiet_broken_pipe()  # -- nothing more can be written there either --
+        print(visible(f"docgen: {where}{os_error_text(exc)}"), file=sys.stderr)
         return 2
+    except Terminated as exc:
+        return 128 + exc.signum
     except KeyboardInterrupt:
         return 130
+    except MemoryError:
+        print(t(f"docgen: 内存不足（上限 {limits.current().memory_mb} MB，memory_mb）",
+                f"docgen: out of memory (limit {limits.current().memory_mb} MB, memory_mb)"),
+              file=sys.stderr)
+        return 1
+    except RecursionError:
+        print(t("docgen: 输入嵌套过深，无法处理", "docgen: the input is nested too deeply"),
+              file=sys.stderr)
+        return 1
 
 
 def _quiet_broken_pipe() -> int:

@@ -1,14 +1,82 @@
-"""Safe file writing: complete or absent, never over an input, suffix matching the content."""
+"""Safe file writing: complete or absent, never over an input, suffix matching the content.
+
+`write_atomic` writes through a temporary file in the target's folder and renames it over
+the target, so a reader sees the old file or the new one, never half of one. What it promises:
+
+* only a regular file is replaced: a device, FIFO or socket at the target (``-o /dev/null``,
+  even as root) is refused with `UsageError`, never turned into a regular file;
+* the new file's permissions are those of the file it replaces (a 0600 file stays 0600), or
+  for a new file what the umask allows (0666 & ~umask), as any program's would be;
+* the temporary name is short and fixed-length (``.docgen-<pid>-<random>.tmp``), so a valid
+  output name is never pushed over the file-system limit (255 bytes) by it;
+* an interrupted write (an error, Ctrl-C, SIGTERM/SIGHUP via `install_signal_handlers`)
+  removes its temporary file; one left by a killed run (``kill -9``, a power cut) is
+  recognised by its name — its process is gone — and removed by the next write into
+  that folder (`remove_stale_temporaries`).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
+import signal
+import stat
 import tempfile
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import FrameType
 
 from docgen.engine.messages import os_error_text
 from docgen.errors import UsageError
+
+#: The prefix of every temporary file docgen writes (so a later run recognises it).
+TEMP_PREFIX = ".docgen-"
+TEMP_SUFFIX = ".tmp"
+_TEMP_NAME = re.compile(r"^\.docgen-(\d+)-[A-Za-z0-9_]+\.tmp$")
+#: A temporary file older than this is stale whatever its process id says (ids are reused).
+STALE_AFTER_SECONDS = 24 * 3600
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP arrived: unwind like Ctrl-C (temporary files removed), then exit."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise Terminated(signum)
+
+
+def install_signal_handlers() -> None:
+    """Make SIGTERM and SIGHUP unwind like Ctrl-C (in the main thread of the command)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            signal.signal(number, _terminate)
+
+
+@contextlib.contextmanager
+def signals_unwind() -> Iterator[None]:
+    """`install_signal_handlers` within the block; the previous handlers restored after it."""
+    names = [n for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = {name: signal.getsignal(getattr(signal, name)) for name in names}
+    install_signal_handlers()
+    try:
+        yield
+    finally:
+        for name, handler in before.items():
+            signal.signal(getattr(signal, name), handler)
+
 
 #: File name suffixes of an HTML page or template.
 HTML_SUFFIXES = (".html", ".htm")
@@ -39,23 +107,111 @@ def refuse_wrong_suffix(target: Path, pdf: bool, *, html: bool = False) -> None:
         raise UsageError(f"输出文件 {target} 的扩展名与内容不符：将生成 {right}")
 
 
-def refuse_overwriting(target: Path, inputs: Sequence[Path]) -> None:
-    """Refuse an output that is one of the `inputs` (also through a link)."""
+def refuse_overwriting(target: Path, inputs: Sequence[Path | str | None]) -> None:
+    """Refuse an output that is one of the `inputs` (also through a link, hard or symbolic)."""
     for source in inputs:
-        if target.exists() and source.exists() and target.resolve() == source.resolve():
+        if source is None:
+            continue
+        try:
+            same = os.path.samefile(target, source)
+        except OSError:
+            same = False
+        if same:
             raise UsageError(f"拒绝覆盖输入文件：{target}")
+
+
+_umask_lock = threading.Lock()
+_umask: int | None = None
+
+
+def _current_umask() -> int:
+    global _umask
+    with _umask_lock:
+        if _umask is None:
+            _umask = os.umask(0o022)
+            os.umask(_umask)
+        return _umask
+
+
+def _mode_for(target: Path) -> int:
+    """The permissions the written file gets: the replaced file's, else 0666 & ~umask."""
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        return 0o666 & ~_current_umask()
+
+
+def refuse_special(target: Path) -> None:
+    """Refuse a target that exists and is not a regular file (a folder, device, FIFO…)."""
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        return
+    if stat.S_ISDIR(mode):
+        raise UsageError(f"无法写入 {target}：这是一个文件夹，请在其后加上文件名")
+    if not stat.S_ISREG(mode):
+        raise UsageError(f"无法写入 {target}：这不是普通文件（设备、管道或套接字），"
+                         "docgen 只替换普通文件")
+
+
+_cleaned: set[str] = set()
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Remove docgen's temporary files in `folder` whose process is gone (and that are more
+    than a minute old), or that are older than a day; return them. Checked once per folder
+    per process."""
+    key = str(folder.resolve()) if folder.exists() else str(folder)
+    if key in _cleaned:
+        return []
+    _cleaned.add(key)
+    removed = []
+    try:
+        names = [entry.name for entry in os.scandir(folder) if entry.name.startswith(TEMP_PREFIX)]
+    except OSError:
+        return []
+    for name in names:
+        found = _TEMP_NAME.match(name)
+        if found is None:
+            continue
+        path = folder / name
+        try:
+            age = time.time() - path.lstat().st_mtime
+            # -- a minute's grace: a writer in another PID namespace (a container sharing
+            # the folder) may look dead from here while it writes --
+            if age > STALE_AFTER_SECONDS or (age > 60 and not _alive(int(found.group(1)))):
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            continue
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True
+    return True
 
 
 def write_atomic(target: Path, data: bytes) -> None:
     """Write `data` to `target` through a temporary file in the same folder, then rename.
 
-    The file is complete or absent; an output docgen cannot write raises `UsageError`.
+    The file is complete or absent; an output docgen cannot write raises `UsageError`
+    (see the module docstring for what else is promised).
     """
-    if target.is_dir():
-        raise UsageError(f"无法写入 {target}：这是一个文件夹，请在其后加上文件名")
+    refuse_special(target)
+    mode = _mode_for(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        remove_stale_temporaries(target.parent)
+        fd, temp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=TEMP_SUFFIX,
+                                    dir=target.parent)
     except OSError as exc:
         raise UsageError(f"无法写入 {target}：{os_error_text(exc)}") from exc
     try:
@@ -63,7 +219,8 @@ def write_atomic(target: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temp, 0o644)
+        os.chmod(temp, mode)
+        refuse_special(target)  # -- a FIFO may have appeared at the name meanwhile --
         os.replace(temp, target)
     except BaseException as exc:
         Path(temp).unlink(missing_ok=True)

@@ -18,6 +18,7 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 from xml.parsers import expat
 
@@ -25,6 +26,7 @@ import jinja2
 from docxtpl import DocxTemplate
 from lxml import etree
 
+from docgen.engine import limits, package, sandbox
 from docgen.engine.environment import ENVIRONMENT as ENVIRONMENT  # -- re-export --
 from docgen.engine.environment import describe_error, template_line
 from docgen.engine.environment import make_environment as make_environment  # -- re-export --
@@ -73,22 +75,36 @@ class CompiledTemplate:
         raw = _read_template(path)
         self._entries = _check_zip(raw, self.name)
         self._raw = raw
+        entries = package.read_entries(raw)
+        #: External content (linked pictures, INCLUDE/DDE fields, OLE objects): refused when
+        #: rendering unless ``allow_external``; listed by ``docgen template check``.
+        self.external = tuple(package.external_issues(entries, self.name))
         docx_template = DocxTemplate(io.BytesIO(raw))
         try:
             docx_template.init_docx()
+            document = docx_template.docx.element
+            body = document.body
         except Exception as exc:  # -- python-docx raises many kinds on a broken package --
             raise _problem(self.name, "TEMPLATE-FILE", f"不是有效的 Word 文档：{exc}") from exc
+        if not str(document.tag).endswith(f"{{{W_NS}}}document") or body is None:
+            raise _problem(self.name, "TEMPLATE-FILE",
+                           "word/document.xml 不是 Word 正文（根元素应为 w:document，且含 w:body）")
         self._docx_template = docx_template
-        document = docx_template.docx.element
-        body = document.body
         self._body_index = list(document).index(body)
-        skeleton = copy.deepcopy(document)
-        skeleton.remove(skeleton[self._body_index])
-        self._skeleton = skeleton
-        body_source = docx_template.patch_xml(docx_template.get_xml())
-        self._body = self._compile("word/document.xml", body_source)
-        self._parts = tuple(self._compile(n, self._part_source(n)) for n in self._entries
-                            if HEADER_FOOTER.match(n))
+        self._skeleton = skeleton = _skeleton(entries["word/document.xml"], self._body_index)
+        with limits.budget() as spent:
+            body_source = docx_template.patch_xml(docx_template.get_xml())
+            self._body = self._compile("word/document.xml", body_source)
+            parts = []
+            for name in _headers_and_footers(entries, self.name):
+                try:
+                    spent.check_time()
+                except limits.LimitExceeded as exc:
+                    raise _problem(self.name, "TEMPLATE-LIMIT", exc.message) from exc
+                parts.append(self._compile(name, self._part_source(name, entries[name])))
+        self._parts = tuple(parts)
+        #: The parts rendered: the body, then the headers and footers the body uses.
+        self.part_names = (self._body.name, *(part.name for part in self._parts))
         # -- the document around the body, as bytes, and whether the body may be spliced in
         # as rendered: no image ids to renumber, and tables docxtpl's fix_tables leaves alone --
         marker = etree.Comment("docgen-body")
@@ -103,36 +119,56 @@ class CompiledTemplate:
         rendered = {self._body.name, _CORE, *(part.name for part in self._parts)}
         self._zip = _ZipTemplate(raw, self._entries, rendered)
 
-    def _part_source(self, name: str) -> str:
-        with zipfile.ZipFile(io.BytesIO(self._raw)) as archive:
-            root = etree.fromstring(archive.read(name), SAFE_PARSER)
+    def _part_source(self, name: str, data: bytes) -> str:
+        try:
+            root = etree.fromstring(data, SAFE_PARSER)
+        except etree.XMLSyntaxError as exc:
+            raise _problem(self.name, "TEMPLATE-FILE", f"{name} 不是有效的 XML（{exc}）") from exc
         return str(self._docx_template.patch_xml(etree.tostring(root, encoding="unicode")))
 
     def _compile(self, name: str, patched: str) -> _Part:
         source = re.sub(r"<w:p([ >])", r"\n<w:p\1", patched)
         source = _LITERAL_BRACE.sub(lambda m: _LITERAL_BRACES[m.group()], source)
+        too_deep = sandbox.check_nesting(ENVIRONMENT, source)
+        if too_deep is not None:
+            line, message = too_deep
+            raise TemplateProblemError(
+                self.name, [_located(name, source, line, limits.LimitExceeded(message))])
         try:
             template = ENVIRONMENT.from_string(source)
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateProblemError(self.name, [_located(name, source, exc.lineno, exc)]) \
                 from exc
+        except (RecursionError, MemoryError, SyntaxError, ValueError, OverflowError,
+                limits.LimitExceeded) as exc:  # -- what Python's compiler says of a monster --
+            problem = exc if isinstance(exc, limits.LimitExceeded) else \
+                limits.LimitExceeded(f"模板过于复杂，无法编译（{type(exc).__name__}）")
+            raise TemplateProblemError(
+                self.name, [_located(name, source, getattr(exc, "lineno", None), problem)]
+            ) from exc
         return _Part(name, source, template)
 
-    def render(self, context: Mapping[str, Any], properties: Mapping[str, str] | None = None
-               ) -> bytes:
+    def render(self, context: Mapping[str, Any], properties: Mapping[str, str] | None = None,
+               *, allow_external: bool = False) -> bytes:
         """Return the .docx bytes of this template filled with `context`.
 
-        `properties` sets core properties (``title``, ``created`` as an ISO date).
+        `properties` sets core properties (``title``, ``created`` as an ISO date). A template
+        with external content (`external`) is refused unless `allow_external`. The render runs
+        under the current `docgen.engine.limits`.
         """
-        rendered = {self._body.name: self._render_body(context)}
-        for part in self._parts:
-            rendered[part.name] = _XML_DECLARATION + self._fill(part, context).encode("utf-8")
+        if self.external and not allow_external:
+            raise TemplateProblemError(self.name, self.external)
+        with limits.budget():
+            rendered = {self._body.name: self._render_body(context)}
+            for part in self._parts:
+                rendered[part.name] = _XML_DECLARATION + \
+                    self._fill(part, context).encode("utf-8")
         rendered[_CORE] = _core_properties(properties or {})
         return self._zip.write(rendered)
 
     def _fill(self, part: _Part, context: Mapping[str, Any]) -> str:
         try:
-            xml = part.template.render(context)
+            xml = sandbox.render_bounded(part.template, context)
         except Exception as exc:  # -- the template's own code: 1/0, a bad filter argument --
             raise TemplateProblemError(
                 self.name, [_located(part.name, part.source, template_line(exc), exc)]
@@ -158,6 +194,21 @@ class CompiledTemplate:
 
 #: Parses a template's XML without expanding entities or fetching anything (no XXE).
 SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+
+
+#: As python-docx parses a part (blank text between elements dropped), without entities.
+_DOCX_PARSER = etree.XMLParser(remove_blank_text=True, resolve_entities=False, no_network=True,
+                               huge_tree=False)
+
+
+def _skeleton(document_xml: bytes, body_index: int) -> Any:
+    """The document element without its body, parsed afresh (deep-copying or detaching a
+    large body costs lxml seconds per 10 000 paragraphs; emptying it first costs nothing)."""
+    root = etree.fromstring(document_xml, _DOCX_PARSER)
+    body = root[body_index]
+    body[:] = []
+    root.remove(body)
+    return root
 
 
 def _well_formed(data: bytes) -> bool:
@@ -263,9 +314,11 @@ def compile_template(path: Path) -> CompiledTemplate:
 
 
 def render_docx(template: Path, context: Mapping[str, Any],
-                properties: Mapping[str, str] | None = None) -> bytes:
-    """Return the .docx bytes of `template` filled with `context`."""
-    return compile_template(template).render(context, properties)
+                properties: Mapping[str, str] | None = None, *,
+                allow_external: bool = False) -> bytes:
+    """Return the .docx bytes of `template` filled with `context` (external content refused
+    unless `allow_external`)."""
+    return compile_template(template).render(context, properties, allow_external=allow_external)
 
 
 def render_with_docxtpl(template: Path, context: Mapping[str, Any]) -> bytes:
@@ -285,13 +338,39 @@ def render_with_docxtpl(template: Path, context: Mapping[str, Any]) -> bytes:
 
 def _read_template(path: Path) -> bytes:
     try:
-        size = path.stat().st_size
-        if size > MAX_TEMPLATE_BYTES:
+        stat = path.stat()
+        if not S_ISREG(stat.st_mode):
+            raise _problem(path.name, "TEMPLATE-FILE", f"模板不是普通文件：{path}")
+        if stat.st_size > MAX_TEMPLATE_BYTES:
             raise _problem(path.name, "TEMPLATE-FILE",
-                           f"模板文件过大（{size} 字节，上限 {MAX_TEMPLATE_BYTES} 字节）")
-        return path.read_bytes()
+                           f"模板文件过大（{stat.st_size} 字节，上限 {MAX_TEMPLATE_BYTES} 字节）")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_TEMPLATE_BYTES + 1)  # -- a file that grows is still bounded --
     except OSError as exc:
         raise _problem(path.name, "TEMPLATE-FILE", f"无法读取模板文件：{exc}") from exc
+    if len(raw) > MAX_TEMPLATE_BYTES:
+        raise _problem(path.name, "TEMPLATE-FILE",
+                       f"模板文件过大（上限 {MAX_TEMPLATE_BYTES} 字节）")
+    return raw
+
+
+def _headers_and_footers(entries: Mapping[str, bytes], template: str) -> list[str]:
+    """The header and footer parts the body refers to, in package order (others are copied
+    as they are, never rendered: a template with 1000 unused headers costs nothing)."""
+    rels = entries.get("word/_rels/document.xml.rels")
+    used: set[str] = set()
+    if rels is not None:
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True)
+        root = etree.fromstring(rels, parser)
+        for rel in [] if root is None else root.iter("{*}Relationship"):
+            if rel.get("Type", "").endswith(("/header", "/footer")):
+                used.add("word/" + rel.get("Target", "").removeprefix("/word/").lstrip("/"))
+    names = [n for n in entries if HEADER_FOOTER.match(n) and n in used]
+    most = limits.current().parts
+    if len(names) > most:
+        raise _problem(template, "TEMPLATE-LIMIT",
+                       f"模板的页眉页脚过多（{len(names)} 个，上限 {most}，parts）")
+    return names
 
 
 def _check_zip(raw: bytes, name: str) -> tuple[str, ...]:
@@ -310,6 +389,11 @@ def _check_zip(raw: bytes, name: str) -> tuple[str, ...]:
         if total > MAX_UNCOMPRESSED_BYTES or total / packed > MAX_COMPRESSION_RATIO:
             raise _problem(name, "TEMPLATE-FILE", "文档包解压后过大，疑似压缩炸弹，已拒绝")
         names = [i.filename for i in infos]
+        repeated = sorted({n for n in names if names.count(n) > 1}) if \
+            len(set(names)) != len(names) else []
+        if repeated:
+            raise _problem(name, "TEMPLATE-FILE",
+                           f"文档包内有重复的部件 {repeated[0]}（可能是被篡改的文件），已拒绝")
         for required in ("[Content_Types].xml", "word/document.xml"):
             if required not in names:
                 raise _problem(name, "TEMPLATE-FILE",

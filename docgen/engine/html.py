@@ -18,6 +18,8 @@ from docgen.engine.environment import (
     describe_error,
     template_line,
 )
+from docgen.engine.limits import LimitExceeded, budget
+from docgen.engine.sandbox import check_nesting, render_bounded
 from docgen.errors import Issue, TemplateProblemError
 
 #: Largest HTML template accepted (a real one is tens of KB).
@@ -36,15 +38,26 @@ class CompiledHtml:
         self.path = path
         self.name = path.name
         self.source = read_html_template(path)
+        too_deep = check_nesting(ENVIRONMENT, self.source)
+        if too_deep is not None:
+            raise TemplateProblemError(self.name, [self._located(
+                too_deep[0], LimitExceeded(too_deep[1]))])
         try:
             self._template = ENVIRONMENT.from_string(self.source)
         except TemplateSyntaxError as exc:
             raise TemplateProblemError(self.name, [self._located(exc.lineno, exc)]) from exc
+        except (RecursionError, MemoryError, SyntaxError, ValueError, OverflowError,
+                LimitExceeded) as exc:  # -- what Python's compiler says of a monster --
+            problem = exc if isinstance(exc, LimitExceeded) else \
+                LimitExceeded(f"模板过于复杂，无法编译（{type(exc).__name__}）")
+            raise TemplateProblemError(
+                self.name, [self._located(getattr(exc, "lineno", None), problem)]) from exc
 
     def render(self, context: Mapping[str, Any], *, fragment: bool = False) -> str:
         """Return the page filled with `context`; with `fragment`, only its ``<article>``."""
         try:
-            page = self._template.render(context)
+            with budget():  # -- under docgen.engine.limits, as a Word render --
+                page = render_bounded(self._template, context)
         except Exception as exc:  # -- the template's own code: 1/0, a bad filter argument --
             raise TemplateProblemError(self.name, [self._located(template_line(exc), exc)]) \
                 from exc

@@ -165,7 +165,29 @@ def _convert(value: Any, depth: int, budget: list[int]) -> Any:
         return value.isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    return value
+    return ForeignValue(value)
+
+
+class ForeignValue:
+    """A value no JSON or YAML file can hold (a complex number, a `Fraction`, a set, bytes…),
+    passed in a dict by a Python caller. Kept in place, so the schema check names it as a
+    wrong type at its path (it is none of JSON's types), and no rule computes with it."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"{type(self.value).__name__} {self.value!r}"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ForeignValue) and other.value == self.value
+
+    def __hash__(self) -> int:
+        return hash(repr(self))
 
 
 def _key_text(key: Any) -> str:

@@ -15,10 +15,17 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from docgen.engine.jsontypes import TYPE_NAMES, value_name
+from docgen.engine.loading import ForeignValue
 from docgen.engine.memo import Memo, file_version
 from docgen.engine.resources import data_dir
 from docgen.engine.schema_tree import branches, labels_for, ref_target, resolve_node
-from docgen.errors import Issue, pointer
+from docgen.engine.schemacheck import (
+    MAX_SCHEMA_DEPTH,
+    NO_RETRIEVAL,
+    read_schema,
+    schema_problems,
+)
+from docgen.errors import DocgenError, Issue, pointer
 
 Schema = Mapping[str, Any]
 
@@ -37,12 +44,16 @@ def _load_schema_cached(path: Path) -> tuple[dict[str, Any], Draft202012Validato
 
 
 def _read_schema(path: Path) -> tuple[dict[str, Any], Draft202012Validator]:
-    schema = json.loads(path.read_text(encoding="utf-8"))
     if path.resolve().parent != data_dir("schemas").resolve():
-        # -- a shipped schema is checked by tests/test_schema_files.py, not on every start --
-        Draft202012Validator.check_schema(schema)
-    # -- validated with every local $ref inlined: the same rules, twice as fast --
-    validator = Draft202012Validator(inline_refs(schema),
+        # -- a user's schema is untrusted: checked in full (a shipped one is checked by
+        # tests/test_schema_files.py, not on every start) --
+        problems = check_schema_file(path)
+        if problems:
+            raise DocgenError(f"模式文件 {path} 不是有效的 JSON Schema：{problems[0]}")
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    # -- validated with every local $ref inlined: the same rules, twice as fast; the registry
+    # retrieves nothing, so no reference reaches the network or the disk --
+    validator = Draft202012Validator(inline_refs(schema), registry=NO_RETRIEVAL,
                                      format_checker=Draft202012Validator.FORMAT_CHECKER)
     return schema, validator
 
@@ -86,13 +97,22 @@ def _validator(path: Path) -> Draft202012Validator:
 
 
 def check_schema_file(path: Path) -> list[str]:
-    """Return the meta-schema problems of a user's schema file at `path` (empty when valid)."""
+    """Return the problems of a user's schema file at `path`, each located by a JSON Pointer
+    (empty when it may be used): meta-schema errors, and what `schemacheck` refuses (outside
+    references, reference loops, depth, invalid or catastrophic patterns)."""
     try:
-        schema = json.loads(path.read_text(encoding="utf-8"))
+        schema = read_schema(path)
     except (OSError, ValueError) as exc:
         return [f"无法读取模式文件 {path}：{exc}"]
-    return [e.message for e in Draft202012Validator(Draft202012Validator.META_SCHEMA)
-            .iter_errors(schema)]
+    problems = schema_problems(schema)
+    if problems:
+        return problems
+    meta = Draft202012Validator(Draft202012Validator.META_SCHEMA, registry=NO_RETRIEVAL)
+    try:
+        return [f"{pointer(*e.absolute_path) or '（根）'}：{e.message[:300]}"
+                for e in meta.iter_errors(schema)]
+    except RecursionError:
+        return [f"（根）：嵌套过深（上限 {MAX_SCHEMA_DEPTH} 层）"]
 
 
 def with_labels(schema: Schema, issue: Issue) -> Issue:
@@ -106,6 +126,8 @@ def with_labels(schema: Schema, issue: Issue) -> Issue:
 
 
 def _kind_of(value: Any) -> str:
+    if isinstance(value, ForeignValue):  # -- a Python caller's complex, Fraction, set… --
+        return "非 JSON 的 Python 值"
     return value_name(value)
 
 

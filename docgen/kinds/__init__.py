@@ -87,7 +87,8 @@ def custom_kind(schema: str | Path, template: str | Path | None = None,
         raise UsageError(f"找不到模式文件：{schema_path}")
     problems = check_schema_file(schema_path)
     if problems:
-        raise DocgenError(f"模式文件 {schema_path} 不是有效的 JSON Schema：{problems[0]}")
+        more = f"（另有 {len(problems) - 1} 个问题）" if len(problems) > 1 else ""
+        raise DocgenError(f"模式文件 {schema_path} 不是有效的 JSON Schema：{problems[0]}{more}")
     name = schema_path.name.removesuffix(".json").removesuffix(".schema")
     return ReportKind(name=name, schema_path=schema_path,
                       template_path=Path(template) if template is not None else Path(),

@@ -44,6 +44,8 @@ CODES: Mapping[str, Severity] = {
     "TEMPLATE-FIELD": "error",      # a name the schema does not have (with did-you-mean)
     "TEMPLATE-FILTER": "error",     # an unknown filter or test, or wrong filter arguments
     "TEMPLATE-SECURITY": "error",   # what the sandbox forbids, or escaping switched off
+    "TEMPLATE-LIMIT": "error",      # nesting too deep, too complex, too many parts (limits)
+    "TEMPLATE-EXTERNAL": "error",   # linked files/URLs, INCLUDE*/DDE* fields, OLE objects
     "TEMPLATE-FULLWIDTH": "warning",  # ｛｛ ｝｝ typed with a Chinese input method
     "TEMPLATE-UNUSED": "warning",   # schema data the template never shows
     "TEMPLATE-LITERAL": "warning",  # a figure typed in a table cell where a field belongs

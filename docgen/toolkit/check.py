@@ -39,11 +39,12 @@ def analyse(path: Path, kind: ReportKind) -> tuple[list[Finding], Analysis | Non
         raise UsageError(f"找不到模板文件：{path}")
     compile_problems: tuple[Issue, ...] = ()
     try:
-        fill.compile_template(path)
+        compiled: fill.CompiledTemplate | None = fill.compile_template(path)
     except TemplateProblemError as exc:
-        if any(i.code == "TEMPLATE-FILE" for i in exc.issues):
+        if any(i.code in ("TEMPLATE-FILE", "TEMPLATE-LIMIT") for i in exc.issues):
             return [Finding(i) for i in exc.issues], None
         compile_problems = exc.issues
+        compiled = None
     schema = load_schema(kind.schema_path)
     analysis = Analysis(kind, schema)
     with zipfile.ZipFile(path) as archive:
@@ -53,12 +54,19 @@ def analyse(path: Path, kind: ReportKind) -> tuple[list[Finding], Analysis | Non
             if "word/_rels/document.xml.rels" in names else None
         areas = part_areas(document, relations)
         analysis.check_part(BODY, part_paragraphs(document, BODY, ""))
-        for name in names:
+        rendered = compiled.part_names if compiled is not None else \
+            [n for n in names if fill.HEADER_FOOTER.match(n)]
+        for name in rendered:
             if fill.HEADER_FOOTER.match(name):
                 default = ("页眉" if "header" in name else "页脚") + \
                     f"（{name.removeprefix('word/')}）"
-                root = etree.fromstring(archive.read(name), fill.SAFE_PARSER)
+                try:
+                    root = etree.fromstring(archive.read(name), fill.SAFE_PARSER)
+                except etree.XMLSyntaxError:
+                    continue  # -- the compile reports it --
                 analysis.check_part(name, part_paragraphs(root, name, areas.get(name, default)))
+    if compiled is not None:
+        analysis.findings += [Finding(i, order=(997, 0, 0)) for i in compiled.external]
     analysis.finish()
     findings = analysis.findings
     if compile_problems and not any(f.issue.code == "TEMPLATE-SYNTAX" and f.issue.is_error

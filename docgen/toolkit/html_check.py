@@ -120,6 +120,8 @@ def check_html_template(path: Path, kind: ReportKind) -> list[Issue]:
     try:
         compile_html(path)
     except TemplateProblemError as exc:
+        if any(i.code == "TEMPLATE-LIMIT" for i in exc.issues):
+            return list(exc.issues)  # -- too deep or too large to analyse safely --
         compile_problems = exc.issues
     analysis = HtmlAnalysis(kind, load_schema(kind.schema_path))
     paras, offsets = _paragraphs(source)

@@ -27,6 +27,7 @@ PREVIOUS-YEAR      warning  ``/year`` (`iter_carry_over_issues`: last year's rep
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date
@@ -359,12 +360,20 @@ def _iter_texts(report: Report) -> Iterator[tuple[str, str]]:
                 yield pointer("overview", "sections", index, "text"), text
 
 
-def _about_last_year(text: str, start: int) -> bool:
-    # -- whether the clause holding text[start] says 上年/去年/同比 before it --
-    clause_start = 0
-    for clause_break in _CLAUSE_BREAK.finditer(text, 0, start):
-        clause_start = clause_break.end()
+def _clause_starts(text: str) -> list[int]:
+    # -- where each clause of `text` starts (0 and just after every clause break), ascending --
+    return [0, *(found.end() for found in _CLAUSE_BREAK.finditer(text))]
+
+
+def _about_last_year(text: str, start: int, clauses: list[int]) -> bool:
+    # -- whether the clause holding text[start] says 上年/去年/同比 before it (the clause found
+    # by bisection in `clauses`, so a long narrative is read once, not once per figure) --
+    clause_start = clauses[bisect.bisect_right(clauses, start) - 1]
     return any(word in text[clause_start:start] for word in _LAST_YEAR)
+
+
+#: At most this many NARRATIVE warnings for one text: more say nothing new.
+MAX_NARRATIVE_ISSUES = 20
 
 
 def iter_narrative_issues(report: Report) -> Iterator[Issue]:
@@ -372,25 +381,32 @@ def iter_narrative_issues(report: Report) -> Iterator[Issue]:
 
     Only a few unambiguous phrasings are read; a figure is compared only when the tables
     hold the matching total, and silence is never a warning. A figure whose clause speaks of
-    last year before it (上年, 去年, 同比, 较上年) is not this year's, and is skipped.
+    last year before it (上年, 去年, 同比, 较上年) is not this year's, and is skipped. Linear in
+    the length of the text; at most `MAX_NARRATIVE_ISSUES` warnings per text.
     """
     for path, text in _iter_texts(report):
+        clauses = _clause_starts(text)
+        found = 0
         for pattern, where, table_values in _FIGURES:
             known = list(dict.fromkeys(v for v in table_values(report) if v is not None))
             if not known:
                 continue
             for match in pattern.finditer(text):
                 stated = int(match.group(1))
-                if stated not in known and not _about_last_year(text, match.start()):
-                    yield Issue(
-                        "NARRATIVE",
-                        path,
-                        f"文字中的“{match.group(0)}”与{where}不一致："
-                        f"表中为 {'或'.join(map(str, known))}，文字为 {stated}",
-                        severity="warning",
-                        expected=known[0],
-                        actual=stated,
-                    )
+                if stated in known or _about_last_year(text, match.start(), clauses):
+                    continue
+                found += 1
+                if found > MAX_NARRATIVE_ISSUES:
+                    break
+                yield Issue(
+                    "NARRATIVE",
+                    path,
+                    f"文字中的“{match.group(0)}”与{where}不一致："
+                    f"表中为 {'或'.join(map(str, known))}，文字为 {stated}",
+                    severity="warning",
+                    expected=known[0],
+                    actual=stated,
+                )
 
 
 def _has_text(value: Any) -> bool:
