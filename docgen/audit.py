@@ -11,8 +11,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from docgen.api import check
-from docgen.engine.loading import YAML_SUFFIXES, load
+from docgen.api import check, load
+from docgen.engine.loading import YAML_SUFFIXES
 from docgen.errors import DocgenError, Issue, sorted_issues
 from docgen.readers import ImportedReport, import_report
 
@@ -53,9 +53,9 @@ class AuditResult:
 
 
 def previous_report(path: str | Path) -> dict[str, Any]:
-    """Last year's report: a data file (JSON/YAML) or any published file docgen can read."""
+    """Last year's report: a data file (JSON/YAML/.xlsx) or any published file docgen can read."""
     source = Path(path)
-    if source.suffix.lower() in (".json", *YAML_SUFFIXES):
+    if source.suffix.lower() in (".json", ".xlsx", *YAML_SUFFIXES):
         return load(source)
     return import_report(source).data
 

@@ -232,3 +232,23 @@ def test_import_of_the_reference_text_prints_the_fixture_byte_for_byte(
     code, out, err = run(capsys, "import", str(REFERENCE_TEXT))
     assert (code, err) == (0, "")
     assert out == (FIXTURES / "jindong-2019-as-published.json").read_text(encoding="utf-8")
+
+
+def test_check_and_render_previous_may_be_a_published_file_or_a_workbook(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("openpyxl")
+    data = read_json(EXAMPLES / "county-bureau-2025.json")
+    this_year, last_page, last_book = (tmp_path / "2025.json", tmp_path / "2024.html",
+                                       tmp_path / "2024.xlsx")
+    this_year.write_text(docgen_json(data), encoding="utf-8")
+    docgen.render(_last_year(data), last_page)
+    (tmp_path / "2024.json").write_text(docgen_json(_last_year(data)), encoding="utf-8")
+    assert run(capsys, "export", str(tmp_path / "2024.json"), "-o", str(last_book))[0] == 0
+    for command in (["check", str(this_year)],
+                    ["render", str(this_year), "-o", str(tmp_path / "out.docx")]):
+        for last in (last_page, last_book):
+            code, out, err = run(capsys, *command, "--previous", str(last))
+            assert code == 0, err
+            assert "警告 [SAME-AS-LAST-YEAR]" in out + err and "[PREVIOUS-YEAR]" not in out + err
+    code, out, _ = run(capsys, "audit", str(last_page), "--previous", str(last_book))
+    assert code == 0 and "[PREVIOUS-YEAR]" in out  # -- last year's page against itself --

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from docgen.cli.common import kind_option, print_issues
+from docgen.cli.common import kind_option, previous_option, print_issues
 from docgen.cli.lang import Parser, choose_language, t
 from docgen.errors import Issue
 from docgen.kinds import FORMAT_VERSIONS, YEARS
@@ -33,7 +33,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from docgen.errors import DataFileError
 
     try:
-        issues = check(Path(args.data), kind=kind_option(args), previous=args.previous)
+        issues = check(Path(args.data), kind=kind_option(args), previous=previous_option(args))
     except DataFileError as exc:
         if not args.json:
             raise
@@ -137,8 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--fragment", action="store_true",
                         help=t("HTML 只输出正文 <article> 片段（供粘贴或导入网站内容管理系统）",
                                "HTML: only the <article>, to paste into a CMS"))
-    render.add_argument("--previous", metavar="LAST.json",
-                        help=t("上一年度的报告数据", "last year's report data"))
+    render.add_argument("--previous", metavar="LAST",
+                        help=t("上一年度的报告（数据文件或已发布的文件）",
+                               "last year's report (data or a published file)"))
     render.add_argument("--allow-errors", action="store_true",
                         help=t("照原样重现已发布的报告：勾稽错误只作提示（数据格式错误仍会拒绝）",
                                "reproduce a published report: consistency errors only warn"))
@@ -157,8 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help=t("以 JSON 数组输出（供其他系统读取）", "print a JSON array"))
     check.add_argument("--strict", action="store_true",
                        help=t("有警告时也以状态 1 退出", "exit 1 on warnings too"))
-    check.add_argument("--previous", metavar="LAST.json",
-                       help=t("上一年度的报告数据", "last year's report data"))
+    check.add_argument("--previous", metavar="LAST",
+                       help=t("上一年度的报告（数据文件或已发布的文件）",
+                              "last year's report (data or a published file)"))
     _add_kind_options(check, template=False)
     check.set_defaults(handler=cmd_check, template=None)
 

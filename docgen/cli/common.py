@@ -28,6 +28,15 @@ def print_issues(issues: Sequence[Issue], *, stream: Any = None) -> None:
           else f"共 {errors} 个错误，{len(issues) - errors} 个警告。", file=out)
 
 
+def previous_option(args: argparse.Namespace) -> dict[str, Any] | None:
+    """Last year's report from ``--previous``: a data file or any published file docgen reads."""
+    if not getattr(args, "previous", None):
+        return None
+    from docgen.audit import previous_report
+
+    return previous_report(args.previous)
+
+
 def kind_option(args: argparse.Namespace) -> ReportKind | None:
     """The report kind named by --format, or a custom kind from --schema/--template."""
     schema = getattr(args, "schema", None)

@@ -11,7 +11,7 @@ import argparse
 import os
 from pathlib import Path
 
-from docgen.cli.common import kind_option, print_issues
+from docgen.cli.common import kind_option, previous_option, print_issues
 from docgen.cli.lang import t
 from docgen.cli.safety import visible
 from docgen.engine.files import refuse_overwriting
@@ -45,7 +45,7 @@ def render_outputs(args: argparse.Namespace) -> int:
         from docgen.engine.pdf import require_libreoffice
 
         require_libreoffice()  # -- before anything is written: both files or neither --
-    prepared = prepare(Path(args.data), kind=kind_option(args), previous=args.previous)
+    prepared = prepare(Path(args.data), kind=kind_option(args), previous=previous_option(args))
     if prepared.issues and prepared.renderable(allow_errors=args.allow_errors):
         print_issues(prepared.issues)
     allow_external = getattr(args, "allow_external", False)
