@@ -252,3 +252,29 @@ def test_check_and_render_previous_may_be_a_published_file_or_a_workbook(
             assert "警告 [SAME-AS-LAST-YEAR]" in out + err and "[PREVIOUS-YEAR]" not in out + err
     code, out, _ = run(capsys, "audit", str(last_page), "--previous", str(last_book))
     assert code == 0 and "[PREVIOUS-YEAR]" in out  # -- last year's page against itself --
+
+
+def test_import_audit_export_speak_english_with_lang_en(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    page = tmp_path / "2025.html"
+    docgen.render(read_json(EXAMPLES / "county-bureau-2025.json"), page)
+    code, out, _ = run(capsys, "--lang", "en", "import", str(page), "-o", str(tmp_path / "d.json"))
+    assert code == 0 and out == f"written: {tmp_path / 'd.json'} (2021 format)\n"
+    code, out, _ = run(capsys, "--lang", "en", "audit", str(REFERENCE_TEXT))
+    assert code == 1
+    assert out.startswith("error [T3-RESULTS] 第546行") and "    printed: 0; expected: 1" in out
+    assert out.endswith("2 error(s), 0 warning(s).\n") and "共" not in out
+    code, out, _ = run(capsys, "--lang", "en", "audit", str(page), str(REFERENCE_TEXT))
+    assert f"{page}: 泽安县市场监督管理局 2025, 0 error(s), 0 warning(s) (error codes: none)" in out
+    code, _, err = run(capsys, "--lang", "en", "init", "--year", "2025", "-o",
+                       str(tmp_path / "d.json"))
+    assert code == 2 and "d.json exists; add --force to overwrite it" in err
+    code, _, err = run(capsys, "--lang", "en", "export", str(tmp_path / "d.json"), "-o",
+                       str(tmp_path / "d.csv"))
+    assert code == 2 and "the output file must end in .xlsx" in err
+
+
+def test_audit_of_a_missing_file_is_a_usage_error(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "audit", str(REFERENCE_TEXT), str(tmp_path / "nowhere.docx"))
+    assert code == 2 and out == "" and "找不到报告文件：" in err and "nowhere.docx" in err

@@ -68,9 +68,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     if args.output:
         target = Path(args.output)
         if target.exists() and not args.force:
+            from docgen.cli.workbook import exists_message
             from docgen.errors import UsageError
 
-            raise UsageError(f"{target} 已存在；如要覆盖请加 --force")
+            raise UsageError(exists_message(target))
         write_atomic(target, text.encode("utf-8"))
         print(t(f"已生成：{target}", f"written: {target}"))
         print(t(f"请填写其中的空白文字（机关名称、各节正文等）和统计数字，"

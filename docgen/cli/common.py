@@ -18,9 +18,7 @@ def print_issues(issues: Sequence[Issue], *, stream: Any = None) -> None:
     out = stream or sys.stderr
     english = language() == "en"
     for issue in issues:
-        line = f"{issue.severity} [{issue.code}] {issue.where}: {issue.message}" if english \
-            else str(issue)
-        print(visible(line), file=out)
+        print(visible(issue_line(issue)), file=out)
         if issue.context:
             print(visible(f"    …{issue.context}…"), file=out)
     errors = sum(i.is_error for i in issues)
@@ -35,6 +33,13 @@ def previous_option(args: argparse.Namespace) -> dict[str, Any] | None:
     from docgen.audit import previous_report
 
     return previous_report(args.previous)
+
+
+def issue_line(issue: Issue) -> str:
+    """`issue` as one line: ``错误 [CODE] 位置：消息`` (English: ``error [CODE] where: …``)."""
+    if language() == "en":
+        return f"{issue.severity} [{issue.code}] {issue.where}: {issue.message}"
+    return str(issue)
 
 
 def kind_option(args: argparse.Namespace) -> ReportKind | None:

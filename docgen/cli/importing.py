@@ -10,9 +10,11 @@ import sys
 from pathlib import Path
 
 from docgen.audit import AuditResult, audit, data_json, previous_report
-from docgen.cli.common import print_issues
+from docgen.cli.common import issue_line, print_issues
+from docgen.cli.lang import t
+from docgen.cli.safety import visible
 from docgen.engine.files import refuse_overwriting, write_atomic
-from docgen.errors import Issue
+from docgen.errors import Issue, UsageError
 from docgen.readers import import_report
 
 
@@ -25,35 +27,41 @@ def cmd_import(args: argparse.Namespace) -> int:
         target = Path(args.output)
         refuse_overwriting(target, [source])
         write_atomic(target, text.encode("utf-8"))
-        print(f"已生成：{target}（{imported.data.get('format')}年版格式）")
+        version = imported.data.get("format")
+        print(t(f"已生成：{target}（{version}年版格式）", f"written: {target} ({version} format)"))
     else:
         sys.stdout.write(text)
     if imported.issues:
-        print("以下内容未能读出或有疑问：", file=sys.stderr)
+        print(t("以下内容未能读出或有疑问：", "could not be read, or doubtful:"), file=sys.stderr)
         print_issues(imported.issues)
     return 0
 
 
 def _print_issue(issue: Issue) -> None:
-    print(str(issue))
+    print(visible(issue_line(issue)))
     if issue.actual is not None or issue.expected is not None:
-        print(f"    印为：{_shown(issue.actual)}；应为：{_shown(issue.expected)}")
+        actual, expected = _shown(issue.actual), _shown(issue.expected)
+        print(t(f"    印为：{actual}；应为：{expected}",
+                f"    printed: {actual}; expected: {expected}"))
     if issue.context:
-        print(f"    …{issue.context}…")
+        print(visible(f"    …{issue.context}…"))
 
 
 def _shown(value: object) -> str:
-    return "（空白）" if value is None else str(value)
+    return t("（空白）", "(blank)") if value is None else str(value)
 
 
 def _summary_line(result: AuditResult) -> str:
     if result.failure is not None:
-        return f"{result.path}：无法读取——{result.failure}"
+        return t(f"{result.path}：无法读取——{result.failure}",
+                 f"{result.path}: cannot be read: {result.failure}")
     data = result.imported.data if result.imported is not None else {}
-    who = f"{data.get('agency') or '（机关不详）'} {data.get('year') or ''}年"
-    codes = "、".join(sorted({i.code for i in result.issues if i.is_error})) or "无"
-    return (f"{result.path}：{who}，{result.errors} 个错误，{result.warnings} 个警告"
-            f"（错误代码：{codes}）")
+    agency, year = data.get("agency") or t("（机关不详）", "(agency unknown)"), data.get("year")
+    codes = "、".join(sorted({i.code for i in result.issues if i.is_error}))
+    return t(f"{result.path}：{agency} {year or ''}年，{result.errors} 个错误，"
+             f"{result.warnings} 个警告（错误代码：{codes or '无'}）",
+             f"{result.path}: {agency} {year or ''}, {result.errors} error(s), "
+             f"{result.warnings} warning(s) (error codes: {codes or 'none'})")
 
 
 def _write_csv(target: Path, results: list[AuditResult]) -> None:
@@ -71,6 +79,9 @@ def _write_csv(target: Path, results: list[AuditResult]) -> None:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     """Read published reports and run every check; print each issue where it is printed."""
+    missing = [p for p in args.files if not Path(p).exists()]
+    if missing:  # -- a missing file is a usage error (status 2), as in render and batch --
+        raise UsageError(t("找不到报告文件：", "no such report file: ") + "、".join(missing))
     previous = previous_report(args.previous) if args.previous else None
     results = [audit(path, previous=previous) for path in args.files]
     if args.csv:
@@ -86,8 +97,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
         else:
             for issue in result.issues:
                 _print_issue(issue)
-            print(f"共 {result.errors} 个错误，{result.warnings} 个警告。" if result.issues
-                  else "未发现问题。")
+            if result.issues:
+                print(t(f"共 {result.errors} 个错误，{result.warnings} 个警告。",
+                        f"{result.errors} error(s), {result.warnings} warning(s)."))
+            else:
+                print(t("未发现问题。", "no problems found."))
     else:
         for result in results:
             print(_summary_line(result))

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from docgen.cli.lang import t
 from docgen.errors import UsageError
 
 
@@ -18,16 +19,24 @@ def write_workbook_file(data: Mapping[str, Any], target: Path, *, force: bool,
     from docgen.kinds.gov_info_annual.workbook import export_workbook
 
     if target.suffix.lower() != ".xlsx":
-        raise UsageError(f"输出文件应以 .xlsx 结尾：{target}")
+        raise UsageError(t(f"输出文件应以 .xlsx 结尾：{target}",
+                           f"the output file must end in .xlsx: {target}"))
     if target.exists() and not force:
-        raise UsageError(f"{target} 已存在；如要覆盖请加 --force")
+        raise UsageError(exists_message(target))
     if source is not None and target.resolve() == source.resolve():
-        raise UsageError(f"输出文件不能与数据文件相同：{target}")
+        raise UsageError(t(f"输出文件不能与数据文件相同：{target}",
+                           f"the output file cannot be the data file: {target}"))
     kind = select_kind(data)
     assert kind.version is not None
     write_atomic(target, export_workbook(data, kind.version))
-    print(f"已生成：{target}")
+    print(t(f"已生成：{target}", f"written: {target}"))
     return 0
+
+
+def exists_message(target: Path) -> str:
+    """What to say when `target` exists and --force was not given."""
+    return t(f"{target} 已存在；如要覆盖请加 --force",
+             f"{target} exists; add --force to overwrite it")
 
 
 def cmd_export(args: argparse.Namespace) -> int:
