@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 #: File name suffixes a folder is searched for (one report per file).
-REPORT_SUFFIXES = (".json", ".yaml", ".yml")
+REPORT_SUFFIXES = (".json", ".yaml", ".yml", ".xlsx")
 #: A file with this suffix holds one report per line.
 JSON_LINES_SUFFIX = ".jsonl"
 #: Longest output file stem (file systems allow 255 bytes; a CJK character is 3 in UTF-8).
@@ -484,9 +484,10 @@ class Inputs:
 def collect_inputs(inputs: Iterable[str | Path]) -> list[tuple[str, Source]]:
     """Return the ``(name, source)`` pairs the command-line inputs hold, in order.
 
-    A folder gives its ``*.json``, ``*.yaml`` and ``*.yml`` files sorted by name; a ``.jsonl``
-    file one report per non-blank line, named ``<stem>-<line number>``; any other file one
-    report named by its stem. A missing input raises `UsageError`.
+    A folder gives its ``*.json``, ``*.yaml``, ``*.yml`` and ``*.xlsx`` files sorted by name
+    (not hidden files, nor the ``~$…`` lock files Excel and WPS leave beside an open workbook);
+    a ``.jsonl`` file one report per non-blank line, named ``<stem>-<line number>``; any other
+    file one report named by its stem. A missing input raises `UsageError`.
     """
     return scan_inputs(inputs).reports
 
@@ -516,7 +517,7 @@ def _scan_folder(root: Path, folder: Path, recursive: bool, found: Inputs) -> No
             else:
                 found.skipped_folders.append(entry)
         elif entry.suffix.lower() in REPORT_SUFFIXES and entry.is_file() \
-                and not entry.name.startswith("."):
+                and not entry.name.startswith((".", "~$")):
             name = "_".join(entry.relative_to(root).with_suffix("").parts)
             found.reports.append((name, entry))
         else:  # -- a .jsonl in a folder too: JSON Lines files are read when named --

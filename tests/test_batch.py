@@ -201,3 +201,18 @@ def test_pdf_without_libreoffice_stops_before_any_report(
 
     assert code == 2 and "LibreOffice" in err and err.count("\n") == 1
     assert not out.exists()
+
+
+def test_a_folder_of_workbooks_is_rendered_like_a_folder_of_json(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    pytest.importorskip("openpyxl")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    code, _, _ = run(capsys, "export", str(EXAMPLES / "county-bureau-2025.json"), "-o",
+                     str(folder / "county.xlsx"))
+    (folder / "~$county.xlsx").write_bytes(b"lock")  # -- what Excel leaves beside an open file --
+    code, out, err = run(capsys, "batch", str(folder), "-o", str(tmp_path / "out"))
+    assert code == 0, err
+    assert "已生成 1 份，失败 0 份" in out + err and "~$county.xlsx" in out + err
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["county.docx"]
+    assert "泽安县市场监督管理局" in "".join(visible_texts(tmp_path / "out" / "county.docx"))

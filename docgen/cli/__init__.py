@@ -227,8 +227,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     batch = commands.add_parser("batch", help=t("批量生成报告", "render many reports"))
     batch.add_argument("inputs", metavar="INPUT", nargs="+",
-                       help=t("数据文件、文件夹（其中的 JSON/YAML）或 JSON Lines 文件",
-                              "data files, folders (their JSON/YAML) or JSON Lines files"))
+                       help=t("数据文件、文件夹（其中的 JSON/YAML/Excel 工作簿）或 JSON Lines 文件",
+                              "data files, folders (their JSON/YAML/.xlsx) or JSON Lines files"))
     batch.add_argument("-o", "--output", metavar="OUTDIR", required=True,
                        help=t("输出文件夹", "output folder"))
     batch.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
