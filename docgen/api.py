@@ -100,6 +100,9 @@ class Prepared:
 
         template_path = Path(template) if template is not None else self.kind.template_path
         if template is not None:
+            if is_html(template_path):
+                raise UsageError(f"{template_path.name} 是 HTML 模板，只能用于网页（-o ….html）；"
+                                 "生成 Word 或 PDF 请用 Word 模板（.docx）")
             _check_template(template_path, self.kind, allow_external)
         if target is not None:
             inputs = [template_path] if self.source is None else [self.source, template_path]

@@ -514,3 +514,20 @@ def test_broken_html_templates_are_located_template_problems(tmp_path: Path,
     template.write_text("<p>{{ agency }}</p>\n", encoding="utf-8")
     with pytest.raises(docgen.TemplateProblemError, match="没有 <article>"):
         render_html(template, context, fragment=True)
+
+
+def test_a_template_of_the_other_kind_is_a_usage_error_both_ways(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = str(EXAMPLES / "county-bureau-2025.json")
+    html_template = str(ROOT / "templates/html/gov-info-annual-2021.html")
+    word_template = str(ROOT / "templates/docx/gov-info-annual-2021.docx")
+    for out, template, said in (
+            ("r.docx", html_template, "是 HTML 模板，只能用于网页（-o ….html）"),
+            ("r.html", word_template, "输出网页需要 HTML 模板（.html）")):
+        code = main(["render", source, "-o", str(tmp_path / out), "--template", template])
+        err = capsys.readouterr().err
+        assert code == 2 and said in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+    code = main(["render", source, "-o", str(tmp_path / "r.shtml")])
+    err = capsys.readouterr().err
+    assert code == 2 and f"请写 -o {tmp_path / 'r.html'}\n" in err and ".docx" not in err

@@ -43,8 +43,8 @@ def output_format(target: Path) -> str:
     choices = " 或 ".join(f"-o {target.with_suffix(s)}" for s in OUTPUT_SUFFIXES)
     if suffix in _NEAR_MISSES:
         right = target.with_suffix(_NEAR_MISSES[suffix])
-        raise UsageError(f"无法生成 {suffix} 文件；请写 -o {right}"
-                         "（Word、WPS 都能打开 .docx）")
+        why = "（Word、WPS 都能打开 .docx）" if right.suffix == ".docx" else ""
+        raise UsageError(f"无法生成 {suffix} 文件；请写 -o {right}{why}")
     if not suffix:
         raise UsageError(f"输出文件 {target} 没有扩展名，docgen 不知道要生成哪种文件；"
                          f"请写 {choices}")
