@@ -1,24 +1,30 @@
 """docgen: official Word reports (政府信息公开工作年度报告 and custom kinds) from JSON/YAML data.
 
-Install: ``pip install 'docgen-gov[yaml]'`` (import name and command: ``docgen``).
+Install: ``pip install 'docgen-gov[yaml]'`` (``[xlsx]`` for workbooks; import name and command:
+``docgen``).
 
     import docgen
-    report = docgen.load("report.json")         # JSON or YAML file (or a dict) → dict
+    report = docgen.load("report.json")         # JSON/YAML file, .xlsx workbook (or a dict)
     issues = docgen.check(report)               # list[Issue], errors first; never raises
-    result = docgen.render(report, "out.docx")  # Rendered(path, issues=warnings)
+    result = docgen.render(report, "out.docx")  # Rendered(path, issues=warnings); .pdf, .html
     data = docgen.render(report)                # the .docx as bytes
     pdf = docgen.render(report, pdf=True)       # PDF bytes (LibreOffice; DOCGEN_SOFFICE)
+    page = docgen.render(report, html=True)     # the web page (str); fragment=True: <article>
 
 Functions
-    load(source) -> dict                 read a JSON/YAML file exactly (amounts as Decimal)
+    load(source) -> dict                 a JSON/YAML file or workbook, exactly (Decimal)
     check(report, *, kind=None, previous=None) -> list[Issue]
     prepare(report, *, kind=None, previous=None) -> Prepared
-                                         load and check once; Prepared.render(out, …)
+                                         load and check once; Prepared.render(out, …),
+                                         Prepared.render_html(…)
     render(report, out=None, *, kind=None, template=None, previous=None, pdf=False,
-           allow_errors=False) -> bytes | Rendered
-    render_many(reports, outdir, *, jobs=0, pdf=False, kind=None, template=None,
-                progress=None) -> BatchResult   many reports, in parallel
-    get_kind(name) / custom_kind(schema, template) -> ReportKind
+           allow_errors=False, html=False, fragment=False, allow_external=False)
+           -> bytes | str | Rendered
+    render_many(reports, outdir, *, jobs=0, pdf=False, html=False, kind=None, template=None,
+                allow_external=False, progress=None) -> BatchResult   many reports, in parallel
+    import_report(path) -> ImportedReport   a published report (.docx/.html/.pdf/.txt) read
+                                         back: .data, .issues (what could not be read)
+    get_kind(name) / custom_kind(schema, template, html_template=None) -> ReportKind
     pointer(*parts) -> str               a JSON Pointer
 
 Values
@@ -28,7 +34,7 @@ Values
     Rendered     path, issues (the warnings)
     Outcome      one batch report: name, source, written, issues, removed
     ReportKind   name, schema_path, template_path, rules, derive, …
-    TemplateLocation   where in a Word template an issue is
+    TemplateLocation   where in a Word or HTML template an issue is
 
 Errors (all DocgenError; the command's exit status is .exit_code)
     InvalidReportError (.issues)   the report has errors; nothing was written
@@ -135,6 +141,6 @@ def __getattr__(name: str) -> Any:
 def __dir__() -> list[str]:
     # -- the functions only: help(docgen) then is the page above and the functions' own
     # -- docstrings, not every class's (and exception's) inherited boilerplate --
-    functions = ("load", "check", "prepare", "render", "render_many", "get_kind",
-                 "custom_kind", "pointer")
+    functions = ("load", "check", "prepare", "render", "render_many", "import_report",
+                 "get_kind", "custom_kind", "pointer")
     return sorted(["__doc__", "__file__", "__name__", "__path__", "__version__", *functions])

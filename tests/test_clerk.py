@@ -299,7 +299,7 @@ def test_help_docgen_is_one_page() -> None:
 
     assert len(page.splitlines()) <= 150
     for name in ("load(", "check(", "render(", "render_many(", "InvalidReportError",
-                 "docgen-gov"):
+                 "docgen-gov", "import_report(", "html=False", "render_html"):
         assert name in page
     assert "with_traceback" not in page
 
