@@ -1,6 +1,7 @@
-"""Fill Word templates: one sandboxed Jinja environment, compiled templates, exact bytes.
+"""Fill Word templates: compiled templates in the shared sandboxed environment, exact bytes.
 
-The only module that touches docxtpl and Jinja. A `CompiledTemplate` does docxtpl's
+The only module that touches docxtpl (the Jinja environment itself is `engine.environment`,
+its bounds `engine.sandbox`). A `CompiledTemplate` does docxtpl's
 preprocessing (re-joining tags Word split across runs, ``{%p %}``/``{%tr %}`` handling) and
 the Jinja compilation once; each render then only fills in values and writes the zip, copying
 every part it did not render byte for byte.
