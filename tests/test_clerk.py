@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, ROOT, read_json
+from conftest import EXAMPLES, FIXTURES, ROOT, read_json
 
 import docgen
 from docgen.cli import main
@@ -318,6 +318,35 @@ def test_pdf_option_writes_both_and_pdf_suffix_writes_the_pdf(
     code, out, _ = run(capsys, "render", data, "-o", str(tmp_path / "b.pdf"))
     assert code == 0 and out == f"已生成：{tmp_path / 'b.pdf'}\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.docx", "a.pdf", "b.pdf"]
+
+
+@pytest.mark.slow
+def test_batch_pdf_warns_of_substituted_fonts_as_render_pdf_does(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    data = str(EXAMPLES / "county-bureau-2025.json")
+    code, _, render_err = run(capsys, "render", data, "-o", str(tmp_path / "a.pdf"))
+    assert code == 0
+    code, _, batch_err = run(capsys, "batch", data, "-o", str(tmp_path / "out"), "--pdf")
+    assert code == 0
+    font_lines = [line for line in render_err.splitlines() if "[FONT-" in line]
+    assert font_lines == [line for line in batch_err.splitlines() if "[FONT-" in line]
+
+
+def test_batch_speaks_english_with_lang_en(capsys: pytest.CaptureFixture[str],
+                                          tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "notes.txt").write_text("x", encoding="utf-8")
+    code, _, err = run(capsys, "--lang", "en", "batch", str(tmp_path / "in"), "-o",
+                       str(tmp_path / "out"))
+    assert code == 2 and "no data files in the inputs" in err
+    assert "passed over 1 file(s) that are no data files: " in err
+    code, out, err = run(capsys, "--lang", "en", "batch", str(EXAMPLES / "jindong-2019.json"),
+                         str(FIXTURES / "jindong-2019-as-published.json"), "-o",
+                         str(tmp_path / "out"))
+    assert code == 1
+    assert out == f"1 written, 1 failed; output folder: {tmp_path / 'out'}\n"
+    assert f"/2] {EXAMPLES / 'jindong-2019.json'}: written " in err
+    assert "jindong-2019-as-published.json not written:" in err and "：" not in out
 
 
 def test_root_is_the_repository() -> None:

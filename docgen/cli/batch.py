@@ -8,6 +8,7 @@ from typing import Any, TextIO
 
 from docgen.batch import Inputs, Outcome, render_many, scan_inputs
 from docgen.cli.common import kind_option, print_issues
+from docgen.cli.lang import t
 from docgen.cli.safety import visible
 from docgen.errors import UsageError
 
@@ -29,8 +30,10 @@ class ProgressLine:
             end = "\n" if done == total else ""
             self.stream.write(f"\r[{bar}] {done}/{total}{end}")
         else:
-            state = f"已生成 {'、'.join(map(str, outcome.written))}" if outcome.ok else "失败"
-            self.stream.write(visible(f"[{done}/{total}] {outcome.source}：{state}") + "\n")
+            written = t("、", ", ").join(map(str, outcome.written))
+            state = (t(f"：已生成 {written}", f": written {written}") if outcome.ok
+                     else t("：失败", ": failed"))
+            self.stream.write(visible(f"[{done}/{total}] {outcome.source}{state}") + "\n")
         self.stream.flush()
 
 
@@ -43,8 +46,10 @@ def cmd_batch(args: Any) -> int:
     found = scan_inputs(args.inputs, recursive=getattr(args, "recursive", False))
     if not found.reports:
         _print_skipped(found)
-        raise UsageError("输入中没有找到数据文件"
-                         "（文件夹中应有 .json/.yaml/.yml 文件，或给出 .jsonl 文件）")
+        raise UsageError(t("输入中没有找到数据文件"
+                           "（文件夹中应有 .json/.yaml/.yml/.xlsx 文件，或给出 .jsonl 文件）",
+                           "no data files in the inputs (a folder's .json/.yaml/.yml/.xlsx "
+                           "files, or .jsonl files given)"))
     kind = kind_option(args)
     template = None if getattr(args, "schema", None) else getattr(args, "template", None)
     result = render_many(found.reports, Path(args.output), jobs=args.jobs, pdf=args.pdf,
@@ -53,26 +58,42 @@ def cmd_batch(args: Any) -> int:
                          allow_external=getattr(args, "allow_external", False))
     failed = result.failed
     for outcome in failed:
-        print("\n" + visible(f"{outcome.source} 未生成："), file=sys.stderr)
+        print("\n" + visible(t(f"{outcome.source} 未生成：", f"{outcome.source} not written:")),
+              file=sys.stderr)
         print_issues(outcome.issues, stream=sys.stderr)
         if outcome.removed:
-            print(f"已删除上次生成的同名旧文件（它已不代表这份数据）："
-                  f"{'、'.join(map(str, outcome.removed))}", file=sys.stderr)
+            print(t("已删除上次生成的同名旧文件（它已不代表这份数据）：",
+                    "deleted the older output of the same name (it no longer shows this data): ")
+                  + _listed(outcome.removed), file=sys.stderr)
     _print_skipped(found)
     if result.foreign:
-        print(f"注意：输出文件夹中另有 {len(result.foreign)} 个文件不是本次生成的："
-              f"{'、'.join(p.name for p in result.foreign)}", file=sys.stderr)
+        print(t(f"注意：输出文件夹中另有 {len(result.foreign)} 个文件不是本次生成的：",
+                f"note: {len(result.foreign)} file(s) in the output folder are not from this "
+                "run: ") + _listed(p.name for p in result.foreign), file=sys.stderr)
+    if args.pdf and result.rendered:
+        from docgen.cli.fonts import warn_substitutions
+
+        warn_substitutions()  # -- as render --pdf does: once, for every PDF of the run --
     warned = sum(1 for o in result.rendered if o.issues)
-    note = f"（其中 {warned} 份有警告，可用 docgen check 查看）" if warned else ""
-    print(f"已生成 {len(result.rendered)} 份{note}，失败 {len(failed)} 份；"
-          f"输出文件夹：{args.output}")
+    rendered = len(result.rendered)
+    note = t(f"（其中 {warned} 份有警告，可用 docgen check 查看）",
+             f" ({warned} with warnings: see docgen check)") if warned else ""
+    print(t(f"已生成 {rendered} 份{note}，失败 {len(failed)} 份；输出文件夹：{args.output}",
+            f"{rendered} written{note}, {len(failed)} failed; output folder: {args.output}"))
     return 1 if failed else 0
 
 
+def _listed(items: Any) -> str:
+    return t("、", ", ").join(map(str, items))
+
+
 def _print_skipped(found: Inputs) -> None:
-    if found.skipped_files:
-        print(f"已跳过 {len(found.skipped_files)} 个不是数据文件的文件："
-              f"{'、'.join(map(str, found.skipped_files))}", file=sys.stderr)
-    if found.skipped_folders:
-        print(f"已跳过 {len(found.skipped_folders)} 个子文件夹（加 --recursive 可一并读取）："
-              f"{'、'.join(map(str, found.skipped_folders))}", file=sys.stderr)
+    files, folders = len(found.skipped_files), len(found.skipped_folders)
+    if files:
+        print(t(f"已跳过 {files} 个不是数据文件的文件：",
+                f"passed over {files} file(s) that are no data files: ")
+              + _listed(found.skipped_files), file=sys.stderr)
+    if folders:
+        print(t(f"已跳过 {folders} 个子文件夹（加 --recursive 可一并读取）：",
+                f"passed over {folders} subfolder(s) (--recursive reads them too): ")
+              + _listed(found.skipped_folders), file=sys.stderr)
