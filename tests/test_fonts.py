@@ -97,6 +97,15 @@ def test_docgen_fonts_lists_every_official_face(fontconfig: None,
     assert all(r["simplified_chinese"] for r in rows)
 
 
+def test_docgen_fonts_in_english_with_lang_en(fontconfig: None,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--lang", "en", "fonts"]) == 0
+    table = capsys.readouterr().out
+    assert table.startswith("| official face | use | in the PDF | state |")
+    states = {line.rsplit("|", 2)[-2].strip() for line in table.splitlines()[2:7]}
+    assert states <= {"installed", "substituted"} and states
+
+
 def test_without_fontconfig_the_situation_is_unknown(tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch,
                                                      capsys: pytest.CaptureFixture[str]) -> None:

@@ -122,6 +122,19 @@ def test_template_check_cli_exit_codes(capsys: pytest.CaptureFixture[str],
     assert code == 2
 
 
+def test_template_check_in_english_with_lang_en(capsys: pytest.CaptureFixture[str],
+                                               tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "--lang", "en", "template", "check",
+                       str(TEMPLATES / "four-problems.docx"), "--format", "2021")
+    assert code == 1 and out.startswith("checking template ")
+    assert "error [TEMPLATE-FIELD] 表1 第2行 第2列: " in out and "4 error(s)" in out
+    code, out, _ = run(capsys, "--lang", "en", "template", "check",
+                       str(SHIPPED / "gov-info-annual-2021.docx"))
+    assert code == 0 and out.endswith("no problems found.\n") and "检查" not in out
+    code, _, err = run(capsys, "--lang", "en", "template", "check", str(tmp_path / "x.docx"))
+    assert code == 2 and "no such template file: " in err
+
+
 def test_template_check_json(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "template", "check", str(TEMPLATES / "four-problems.docx"),
                        "--format", "2021", "--json")

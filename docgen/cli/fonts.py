@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from docgen.cli.lang import t
 from docgen.engine.fonts import FaceUse, substitutions
 
 _UNKNOWN = ("无法查询 PDF 所用字体：本机没有 fontconfig 的 fc-match"
@@ -22,12 +23,13 @@ def _used(face: FaceUse) -> str:
 def substitution_warning(faces: list[FaceUse] | None) -> str | None:
     """One warning line naming each official face the PDF shows in another face, or None."""
     if faces is None:
-        return f"警告 [FONT-UNKNOWN] {_UNKNOWN}"
+        return t("警告", "warning") + f" [FONT-UNKNOWN] {_UNKNOWN}"
     swapped = [f for f in faces if f.substituted]
     if not swapped:
         return None
     pairs = "，".join(f"{f.official} → {_used(f)}" for f in swapped)
-    return (f"警告 [FONT-SUBSTITUTED] 本机未安装公文字体，PDF 中以替代字体排印：{pairs}"
+    return (t("警告", "warning")
+            + f" [FONT-SUBSTITUTED] 本机未安装公文字体，PDF 中以替代字体排印：{pairs}"
             "（docgen fonts 查看详情）")
 
 
@@ -50,12 +52,15 @@ def cmd_fonts(args: argparse.Namespace) -> int:
     if faces is None:
         print(_UNKNOWN)
         return 0
-    print("| 公文字体 | 用途 | PDF 中使用 | 状态 |")
+    print(t("| 公文字体 | 用途 | PDF 中使用 | 状态 |",
+            "| official face | use | in the PDF | state |"))
     print("|---|---|---|---|")
     for face in faces:
-        state = "已安装" if face.installed else "替代"
+        state = t("已安装", "installed") if face.installed else t("替代", "substituted")
         print(f"| {face.official} | {face.role} | {_used(face)} | {state} |")
     if any(f.substituted for f in faces):
         print()
-        print("安装正式字体后即自动使用；" + _INSTALL)
+        print(t("安装正式字体后即自动使用；" + _INSTALL,
+                "installed official faces are used at once; the free faces: apt-get install "
+                "texlive-lang-chinese fonts-arphic-ukai fonts-noto-cjk (see docs/fonts.md)"))
     return 0

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from docgen.cli.common import print_issues
+from docgen.cli.lang import t
 from docgen.engine.files import is_html
 from docgen.errors import (
     Issue,
@@ -48,12 +49,14 @@ def cmd_template_check(args: argparse.Namespace) -> int:
     """Check a template; list every problem with its place; optionally annotate a copy."""
     template = Path(args.template)
     if not template.is_file():
-        raise UsageError(f"找不到模板文件：{template}")
+        raise UsageError(t(f"找不到模板文件：{template}", f"no such template file: {template}"))
     annotate = getattr(args, "annotate", None)
     check = check_template
     if is_html(template):
         if annotate:
-            raise UsageError("--annotate 只用于 Word 模板；HTML 模板的问题已标明行号和列号")
+            raise UsageError(t("--annotate 只用于 Word 模板；HTML 模板的问题已标明行号和列号",
+                               "--annotate is for Word templates; an HTML template's "
+                               "problems have their line and column"))
         check = check_html_template
     note = ""
     if getattr(args, "schema", None):
@@ -64,20 +67,23 @@ def cmd_template_check(args: argparse.Namespace) -> int:
         issues = check(template, kind)
     else:
         kind, issues = _best_version(template, check)
-        note = "（未指定 --format，按模板所用字段判断）"
+        note = t("（未指定 --format，按模板所用字段判断）",
+                 " (no --format: chosen by the fields the template uses)")
     if annotate:
         issues = annotate_template(template, kind, Path(annotate))
     if args.json:
         print(json.dumps([i.to_dict() for i in issues], ensure_ascii=False, indent=2))
     else:
-        print(f"检查模板 {template}：按 {kind.name} 的字段{note}")
+        print(t(f"检查模板 {template}：按 {kind.name} 的字段{note}",
+                f"checking template {template} against the fields of {kind.name}{note}"))
         if issues:
             print_issues(issues, stream=sys.stdout)
         else:
-            print("未发现问题。")
+            print(t("未发现问题。", "no problems found."))
     if annotate:
         count = sum(i.code != "TEMPLATE-UNUSED" for i in issues)
-        print(f"已生成批注副本：{annotate}（{count} 条批注）",
+        print(t(f"已生成批注副本：{annotate}（{count} 条批注）",
+                f"annotated copy written: {annotate} ({count} comment(s))"),
               file=sys.stderr if args.json else sys.stdout)
     return 1 if any(i.is_error for i in issues) else 0
 
