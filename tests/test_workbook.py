@@ -148,6 +148,8 @@ def test_init_writes_the_official_tables(tmp_path: Path, capsys: pytest.CaptureF
     target = tmp_path / "report.xlsx"
     code, out = run(capsys, "init", "--year", "2025", "-o", str(target))
     assert code == 0 and "已生成" in out
+    # -- the next step, as init -o DATA.json says it --
+    assert f"然后运行 docgen check {target}" in out
     book = openpyxl.load_workbook(target)
     assert book.sheetnames[:5] == [FIELDS_SHEET, TABLE2, TABLE3, TABLE4, "填写说明"]
     assert book["_docgen"].sheet_state == "hidden"

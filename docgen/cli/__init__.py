@@ -63,7 +63,12 @@ def cmd_init(args: argparse.Namespace) -> int:
     if args.output and Path(args.output).suffix.lower() == ".xlsx":
         from docgen.cli.workbook import write_workbook_file
 
-        return write_workbook_file(data, Path(args.output), force=args.force)
+        write_workbook_file(data, Path(args.output), force=args.force)
+        print(t(f"请在浅黄色单元格中填写机关名称、各节正文和统计数字，"
+                f"然后运行 docgen check {args.output}",
+                f"fill in the yellow cells (agency, texts, figures), then run docgen check "
+                f"{args.output}"), file=sys.stderr)
+        return 0
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if args.output:
         target = Path(args.output)
