@@ -278,3 +278,11 @@ def test_audit_of_a_missing_file_is_a_usage_error(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "audit", str(REFERENCE_TEXT), str(tmp_path / "nowhere.docx"))
     assert code == 2 and out == "" and "找不到报告文件：" in err and "nowhere.docx" in err
+
+
+def test_import_of_a_data_file_says_it_needs_no_import(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    data = EXAMPLES / "county-bureau-2025.json"
+    code, out, err = run(capsys, "import", str(data))
+    assert code == 2 and out == ""
+    assert "是 docgen 的数据文件，不是已发布的报告，无需导入" in err

@@ -152,6 +152,8 @@ def _docx(tmp_path: Path) -> Path:
 @pytest.mark.parametrize(("make", "said"), [
     (_docx, "是Word 文档（.docx），不是数据文件"),
     (lambda p: write_bytes(p, b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"), "是PDF 文件，不是数据文件"),
+    (lambda p: write_bytes(p, b"<!DOCTYPE html>\n<html lang=\"zh-CN\"></html>"),
+     "是网页（HTML），不是数据文件；已发布的报告可用 docgen import 读成数据文件"),
     (lambda p: write_bytes(p, "{\"agency\": \"泽安县\"}".encode("gbk")),
      "是 GBK/GB18030 编码的文本（中文 Windows 记事本的“ANSI”）"),
     (lambda p: write_bytes(p, "{\"agency\": \"泽安县\"}".encode("utf-16")),

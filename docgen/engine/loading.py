@@ -17,7 +17,7 @@ from typing import Any
 
 from docgen.engine.jsontypes import value_name
 from docgen.engine.messages import os_error_text
-from docgen.engine.textfile import encoding_problem, json_syntax_message, not_text
+from docgen.engine.textfile import encoding_problem, instead_of, json_syntax_message, not_text
 from docgen.errors import DataFileError, UsageError, pointer
 
 #: Larger data files are refused: a real report is a few dozen KB; 10 MB inputs must still load.
@@ -75,8 +75,7 @@ def load(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
         raise DataFileError(f"{name}：文件过大（超过上限 {MAX_BYTES} 字节）")
     what = not_text(raw)
     if what is not None:
-        raise DataFileError(f"{name} 是{what}，不是数据文件；数据文件是 JSON 或 YAML 文本"
-                            "（docgen init 可生成一份待填写的 .json）")
+        raise DataFileError(f"{name} 是{what}，不是数据文件；{instead_of(what)}")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -1,9 +1,9 @@
 """What is wrong with a data file that is not UTF-8 JSON, said so a clerk can fix it.
 
-Two jobs: name the file a clerk gave by mistake (a Word document, a spreadsheet, a PDF, a text
-saved as GBK or UTF-16) with the way to re-save it; and turn a JSON syntax error into Chinese
-with the line, a caret under the place and a hint for the two mistakes a Chinese input method
-makes: full-width punctuation (``，：“”``) and a comma after the last item.
+Two jobs: name the file a clerk gave by mistake (a Word document, a spreadsheet, a PDF, a web
+page, a text saved as GBK or UTF-16) with the way to re-save it; and turn a JSON syntax error
+into Chinese with the line, a caret under the place and a hint for the two mistakes a Chinese
+input method makes: full-width punctuation (``，：“”``) and a comma after the last item.
 
 GBK/GB18030 and UTF-16 files are refused, not read: JSON is UTF-8 by its standard (RFC 8259),
 so a file docgen reads is one every other tool reads the same way; guessing an encoding could
@@ -67,7 +67,24 @@ def not_text(raw: bytes) -> str | None:
     for signature, name in _SIGNATURES:
         if raw.startswith(signature):
             return name
+    head = raw[:1024].removeprefix(b"\xef\xbb\xbf").lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html")):
+        return "网页（HTML）"
     return None
+
+
+def instead_of(what: str) -> str:
+    """What to do with the file `not_text` named `what`, given where a data file belongs.
+
+    >>> instead_of("PDF 文件").startswith("已发布的报告可用 docgen import")
+    True
+    """
+    if what.startswith("Excel"):
+        return "docgen 的 Excel 工作簿请以 .xlsx 为扩展名，docgen 会按工作簿读取"
+    published = "已发布的报告可用 docgen import 读成数据文件；" \
+        if what.startswith(("Word", "PDF", "网页", "RTF", "旧版")) else ""
+    return (f"{published}数据文件是 JSON 或 YAML 文本，或 docgen 的 Excel 工作簿"
+            "（docgen init 可生成一份待填写的 .json 或 .xlsx）")
 
 
 def encoding_problem(raw: bytes, start: int | None = None) -> str:

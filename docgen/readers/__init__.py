@@ -44,6 +44,10 @@ def _reader(suffix: str) -> Reader | None:
 SUFFIXES = (".docx", ".doc", ".html", ".htm", ".shtml", ".xhtml", ".pdf", ".txt", ".text")
 
 
+#: Data files docgen reads directly (`docgen.load`): nothing to import.
+_DATA_SUFFIXES = (".json", ".yaml", ".yml", ".xlsx")
+
+
 def _sniffed(raw: bytes, suffix: str) -> str:
     """The suffix the content asks for when it contradicts the name (a .doc that is HTML…)."""
     head = raw[:1024].lstrip().lower()
@@ -80,6 +84,9 @@ def read_document(path: str | Path) -> PublishedDocument:
         raise UsageError(f"无法读取报告文件 {source}：{exc.strerror or exc}") from exc
     if len(raw) > MAX_TEMPLATE_BYTES:
         raise UnreadableDocumentError(f"{name}：文件过大（上限 {MAX_TEMPLATE_BYTES} 字节）")
+    if source.suffix.lower() in _DATA_SUFFIXES:
+        raise UsageError(f"{name} 是 docgen 的数据文件，不是已发布的报告，无需导入；"
+                         f"可直接用 docgen check / render 读取")
     suffix = _sniffed(raw, source.suffix.lower())
     reader = _reader(suffix)
     if reader is None:
