@@ -149,6 +149,16 @@ def _docx(tmp_path: Path) -> Path:
     return path
 
 
+def test_a_document_given_as_data_to_render_is_named_not_refused_as_an_output(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    document = tmp_path / "report.docx"
+    docgen.render(read_json(EXAMPLES / "county-bureau-2025.json"), document)
+    before = document.read_bytes()
+    code, _, err = run(capsys, "render", str(document))
+    assert code == 1 and "是Word 文档（.docx），不是数据文件" in err and "docgen import" in err
+    assert "拒绝覆盖" not in err and document.read_bytes() == before
+
+
 @pytest.mark.parametrize(("make", "said"), [
     (_docx, "是Word 文档（.docx），不是数据文件"),
     (lambda p: write_bytes(p, b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"), "是PDF 文件，不是数据文件"),

@@ -39,6 +39,10 @@ def render_outputs(args: argparse.Namespace) -> int:
     fmt = output_format(out)
     # -- no input is ever an output: the data, last year's data, the template, the schema --
     inputs = [Path(args.data), args.previous, args.template, getattr(args, "schema", None)]
+    if out == Path(args.data):
+        from docgen.api import load
+
+        load(out)  # -- a document given as data (report.docx): say what it is, first --
     refuse_overwriting(out, inputs)
     also_pdf = args.pdf and fmt != "pdf"
     if fmt == "pdf" or also_pdf:
