@@ -99,6 +99,9 @@ class Prepared:
         from docgen.engine.fill import render_docx
 
         template_path = Path(template) if template is not None else self.kind.template_path
+        if template is None and (template_path == Path() or is_html(template_path)):
+            raise UsageError(f"报告类型 {self.kind.name} 没有 Word 模板，无法生成 Word 或 PDF；"
+                             "请用 --template 指定一个 .docx 模板")
         if template is not None:
             if is_html(template_path):
                 raise UsageError(f"{template_path.name} 是 HTML 模板，只能用于网页（-o ….html）；"

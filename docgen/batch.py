@@ -375,6 +375,9 @@ def _warm(config: _Config, *, every_kind: bool) -> None:
     for found in kinds:
         load_schema(found.schema_path)
         if config.template is None:
+            if found.template_path == Path():
+                raise UsageError(f"报告类型 {found.name} 没有 Word 模板；batch 为每份报告生成 "
+                                 "Word 文档，请用 --template 指定一个 .docx 模板")
             compile_template(found.template_path)
         if config.html:
             if found.html_template_path is None:

@@ -468,6 +468,27 @@ def test_custom_kind_with_and_without_an_html_template(tmp_path: Path,
                                                                          html=True)
 
 
+def test_custom_kind_with_only_an_html_template(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    custom = EXAMPLES / "custom-kind"
+    schema, template = custom / "meeting-notice.schema.json", custom / "meeting-notice.html"
+    data = str(custom / "meeting-notice.json")
+    with pytest.raises(docgen.UsageError, match="没有 Word 模板"):
+        docgen.render(data, kind=custom_kind(schema, html_template=template))
+    page = docgen.render(data, kind=custom_kind(schema, html_template=template), html=True)
+    assert "<article" in page
+    options = ["--schema", str(schema), "--template", str(template)]
+    for out, said in (("n.html", None), ("p.html", "没有 Word 模板，无法同时生成 PDF"),
+                      ("n.docx", "是 HTML 模板，只能用于网页")):
+        extra = ["--pdf"] if out == "p.html" else []
+        code = main(["render", data, *options, "-o", str(tmp_path / out), *extra])
+        err = capsys.readouterr().err
+        assert code == 0 if said is None else (code == 2 and said in err), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["n.html"]  # -- p.html: neither --
+    code = main(["batch", data, "-o", str(tmp_path / "b"), *options, "--html"])
+    assert code == 2 and "没有 Word 模板" in capsys.readouterr().err
+
+
 def test_html_templates_ship_with_the_kinds() -> None:
     for version in ("2019", "2021"):
         path = get_kind(version).html_template_path

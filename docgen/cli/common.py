@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from docgen.cli.safety import visible
+from docgen.engine.files import is_html
 from docgen.engine.messages import language
 from docgen.errors import Issue, UsageError
 from docgen.kinds import ReportKind, custom_kind, get_kind
@@ -49,6 +50,8 @@ def kind_option(args: argparse.Namespace) -> ReportKind | None:
         template = getattr(args, "template", None)
         if template is None and args.command != "check":
             raise UsageError("使用 --schema 时必须同时用 --template 指定模板")
+        if template is not None and is_html(template):
+            return custom_kind(schema, None, html_template=template)  # -- a page only --
         return custom_kind(schema, template)
     fmt = getattr(args, "format", None)
     return get_kind(fmt) if fmt else None

@@ -14,8 +14,9 @@ from pathlib import Path
 from docgen.cli.common import kind_option, previous_option, print_issues
 from docgen.cli.lang import t
 from docgen.cli.safety import visible
-from docgen.engine.files import refuse_overwriting
+from docgen.engine.files import is_html, refuse_overwriting
 from docgen.engine.outputs import OUTPUT_SUFFIXES, output_format
+from docgen.errors import UsageError
 
 
 def output_path(args: argparse.Namespace) -> Path:
@@ -49,7 +50,14 @@ def render_outputs(args: argparse.Namespace) -> int:
         from docgen.engine.pdf import require_libreoffice
 
         require_libreoffice()  # -- before anything is written: both files or neither --
-    prepared = prepare(Path(args.data), kind=kind_option(args), previous=previous_option(args))
+    kind = kind_option(args)
+    word = None if is_html(args.template or "") else args.template
+    if also_pdf and fmt == "html" and word is None and kind is not None \
+            and kind.template_path == Path():
+        # -- before the page is written: both files or neither --
+        raise UsageError(f"报告类型 {kind.name} 没有 Word 模板，无法同时生成 PDF；"
+                         "请去掉 --pdf，或改用 Word 模板（.docx）")
+    prepared = prepare(Path(args.data), kind=kind, previous=previous_option(args))
     if prepared.issues and prepared.renderable(allow_errors=args.allow_errors):
         print_issues(prepared.issues)
     allow_external = getattr(args, "allow_external", False)
@@ -59,8 +67,6 @@ def render_outputs(args: argparse.Namespace) -> int:
                                allow_external=allow_external).path]
     if also_pdf and fmt == "html":
         # -- the PDF is printed from the Word template, as the .docx would be --
-        word = None if str(args.template or "").lower().endswith((".html", ".htm")) \
-            else args.template
         written.append(prepared.render(out.with_suffix(".pdf"), template=word, pdf=True,
                                        allow_errors=args.allow_errors,
                                        allow_external=allow_external).path)
