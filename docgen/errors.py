@@ -173,8 +173,8 @@ class Issue:
     def where(self) -> str:
         """The location for people: the label chain and the path."""
         chain = " › ".join(self.labels)
-        if self.location is not None:
-            place = str(self.location)
+        place = "" if self.location is None else str(self.location)
+        if place:  # -- a location without words (a whole HTML template) says nothing: skip it --
             located = f"{place}（{chain}）" if chain else place
             # -- a workbook cell stands for a data field: its JSON Pointer goes beside it --
             if isinstance(self.location, CellLocation) and self.path:

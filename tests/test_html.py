@@ -489,6 +489,18 @@ def test_custom_kind_with_only_an_html_template(tmp_path: Path,
     assert code == 2 and "没有 Word 模板" in capsys.readouterr().err
 
 
+def test_html_template_unused_field_is_named_by_label_and_pointer(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shipped = ROOT / "templates/html/gov-info-annual-2021.html"
+    broken = tmp_path / "t.html"
+    broken.write_text(shipped.read_text(encoding="utf-8").replace("{{ title", "{{ titel"),
+                      encoding="utf-8")
+    assert main(["template", "check", str(broken), "--format", "2021"]) == 1
+    out = capsys.readouterr().out
+    assert "错误 [TEMPLATE-FIELD] 第9行 第8列：字段 titel 不存在" in out
+    assert "警告 [TEMPLATE-UNUSED] 标题（/title）：模板没有使用字段 title" in out
+
+
 def test_html_templates_ship_with_the_kinds() -> None:
     for version in ("2019", "2021"):
         path = get_kind(version).html_template_path
