@@ -45,9 +45,16 @@ def test_no_command_lists_every_command_with_an_example(
                              ("render", "docgen render 报告.json -o 报告.docx"),
                              ("batch", "docgen batch 数据文件夹 -o 输出文件夹"),
                              ("schema", "docgen schema --format 2021"),
-                             ("template", "docgen template check 模板.docx")]:
+                             ("template", "docgen template check 模板.docx"),
+                             ("export", "docgen export 上年报告.json -o 报告.xlsx --next-year"),
+                             ("import", "docgen import 已发布的报告.html -o 上年报告.json"),
+                             ("audit", "docgen audit 报告.html --previous 上年报告.json"),
+                             ("fonts", "docgen fonts")]:
         line = next(line for line in err.splitlines() if line.startswith(f"  {command} "))
         assert line.endswith(f"例：{example}")
+    commands = [line.split()[0] for line in err.splitlines() if line.startswith("  ")]
+    assert all("-h" not in line for line in err.splitlines() if line.startswith("  "))
+    assert len(commands) == 10
 
 
 def test_template_without_subcommand_lists_its_commands(

@@ -24,6 +24,10 @@ EXAMPLES = {
     "docgen template": "docgen template check 模板.docx",
     "docgen template fields": "docgen template fields --format 2021",
     "docgen template check": "docgen template check 模板.docx",
+    "docgen export": "docgen export 上年报告.json -o 报告.xlsx --next-year",
+    "docgen import": "docgen import 已发布的报告.html -o 上年报告.json",
+    "docgen audit": "docgen audit 报告.html --previous 上年报告.json",
+    "docgen fonts": "docgen fonts",
 }
 
 #: The exit status after the reader of the output went away (as ``grep`` and ``cat`` end).
