@@ -454,3 +454,11 @@ def test_libreoffice_opens_it_and_shows_the_totals(example: str, tmp_path: Path,
         for formula in sheet.formulas:
             expected = engine_workbook._get(derived, formula.path)
             assert shown[sheet.name][formula.cell].value == expected, formula.path
+
+
+def test_every_command_that_reads_data_says_it_takes_a_workbook(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    for command in ("check", "render", "export", "batch"):
+        with pytest.raises(SystemExit):
+            main([command, "-h"])
+        assert "xlsx" in capsys.readouterr().out, command

@@ -1,7 +1,8 @@
 """The ``docgen`` command: a thin shell that prints issues and sets the exit code.
 
 Exit status: 0 done; 1 the data or the template has problems (listed); 2 the command was used
-wrongly (missing file, bad option, missing program). Heavy modules are imported per command.
+wrongly (missing file, bad option, missing program); 141 the output pipe was closed.
+Heavy modules are imported per command.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    """Render DATA to the file -o names (its suffix decides: .docx, .pdf); --pdf adds a PDF."""
+    """Render DATA to the file -o names (its suffix decides: .docx, .pdf, .html); --pdf adds a
+    PDF."""
     from docgen.cli.render import render_outputs
 
     return render_outputs(args)
@@ -158,8 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help=t("检查数据，列出全部问题",
                                                 "check data, list every problem"))
-    check.add_argument("data", metavar="DATA", help=t("数据文件（JSON 或 YAML）",
-                                                      "data file (JSON or YAML)"))
+    check.add_argument("data", metavar="DATA", help=t("数据文件（JSON、YAML 或 Excel .xlsx）",
+                                                      "data file (JSON, YAML or Excel .xlsx)"))
     check.add_argument("--json", action="store_true",
                        help=t("以 JSON 数组输出（供其他系统读取）", "print a JSON array"))
     check.add_argument("--strict", action="store_true",
