@@ -99,14 +99,20 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_kind_options(parser: argparse.ArgumentParser, *, template: bool = True) -> None:
+def _add_kind_options(parser: argparse.ArgumentParser, *, template: bool = True,
+                      html_template: bool = True) -> None:
     parser.add_argument("--format", choices=FORMAT_VERSIONS,
                         help=t("格式版本（默认按 format 字段或年度推断）",
                                "format version (default: the data's format, or its year)"))
-    if template:
+    if template and html_template:
         parser.add_argument("--template", metavar="T.docx",
                             help=t("使用自己的 Word 模板（输出网页时为 .html 模板）",
                                    "use your own Word template (.html for a web page)"))
+    elif template:  # -- batch: the Word template; the web pages use the kind's HTML template --
+        parser.add_argument("--template", metavar="T.docx",
+                            help=t("使用自己的 Word 模板（--html 的网页仍用内置的 HTML 模板）",
+                                   "use your own Word template (--html pages still use the "
+                                   "kind's HTML template)"))
     parser.add_argument("--schema", metavar="S.json",
                         help=t("自定义报告类型的 JSON Schema", "JSON Schema of a custom kind"))
 
@@ -234,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     batch = commands.add_parser("batch", help=t("批量生成报告", "render many reports"))
     batch.add_argument("inputs", metavar="INPUT", nargs="+",
-                       help=t("数据文件、文件夹（其中的 JSON/YAML/Excel 工作簿）或 JSON Lines 文件",
+                       help=t("数据文件、文件夹（其中的 JSON/YAML/.xlsx 文件）或 JSON Lines 文件",
                               "data files, folders (their JSON/YAML/.xlsx) or JSON Lines files"))
     batch.add_argument("-o", "--output", metavar="OUTDIR", required=True,
                        help=t("输出文件夹", "output folder"))
@@ -250,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help=t("允许模板引用外部内容（链接的图片或文件、INCLUDE/DDE 域、OLE 对象）",
                               "let the template refer to external content (linked pictures "
                               "or files, INCLUDE/DDE fields, OLE objects)"))
-    _add_kind_options(batch)
+    _add_kind_options(batch, html_template=False)
     batch.set_defaults(handler=_lazy("docgen.cli.batch", "cmd_batch"))
     imp = commands.add_parser("import",
                               help=t("读取已发布的报告（Word/网页/PDF/文字），生成数据文件",
