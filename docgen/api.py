@@ -198,15 +198,16 @@ _MASKING = ("XLSX-SHEET", "XLSX-MOVED", "XLSX-NUMBER", "XLSX-FORMULA")
 
 
 def _source(report: Source, kind: ReportKind | str | None
-            ) -> tuple[dict[str, Any], list[Issue], Mapping[str, CellLocation]]:
-    """The data of `report`, with a workbook's own issues and the cell of each field."""
+            ) -> tuple[dict[str, Any], list[Issue], Mapping[str, CellLocation], str | None]:
+    """The data of `report`, with a workbook's own issues, the cell of each field and the
+    format version the workbook is laid out in."""
     if not is_workbook(report):
-        return _report(report), [], {}
+        return _report(report), [], {}, None
     if isinstance(kind, ReportKind) and kind.version is None:
         raise UsageError(f"自定义报告类型“{kind.name}”不支持 Excel 工作簿，"
                          "请用 JSON 或 YAML 数据文件")
     found = _read_workbook(report)
-    return found.data, list(found.issues), found.locations
+    return found.data, list(found.issues), found.locations, found.marker.get("format")
 
 
 def _unmasked(found: list[Issue], workbook: list[Issue]) -> list[Issue]:
@@ -224,10 +225,10 @@ def prepare(report: Source, *, kind: ReportKind | str | None = None,
     `DataFileError`); `kind` defaults to the annual-report version the report's
     `format`/`year` select; `previous` is last year's report, for the year-on-year rules.
     """
-    data, workbook, cells = _source(report, kind)
+    data, workbook, cells, laid_out = _source(report, kind)
     resolved = resolve_kind(data, kind)
     source = Path(report) if isinstance(report, (str, Path)) else None
-    conflict = _format_conflict(data, kind, resolved)
+    conflict = _format_conflict(data, kind, resolved, laid_out)
     if conflict is not None:
         return Prepared(resolved, dict(data), (conflict,), None, source)
     last_year = None if previous is None else _report(previous)
@@ -248,18 +249,22 @@ def prepare(report: Source, *, kind: ReportKind | str | None = None,
 
 
 def _format_conflict(data: Mapping[str, Any], kind: ReportKind | str | None,
-                     resolved: ReportKind) -> Issue | None:
-    """FORMAT-MISMATCH: the report's own `format` names another version than the one asked
-    for (``--format``); one issue saying so instead of every schema error that follows."""
-    stated = data.get("format")
+                     resolved: ReportKind, laid_out: str | None = None) -> Issue | None:
+    """FORMAT-MISMATCH: the report's own `format` (or the layout of its workbook) names another
+    version than the one asked for (``--format``); one issue saying so instead of every schema
+    error that follows."""
+    stated = data.get("format") or laid_out
     if kind is None or not isinstance(stated, str) or not resolved.version \
             or stated not in FORMAT_VERSIONS or stated == resolved.version:
         return None
+    said = f"数据文件写明 \"format\": \"{stated}\"" if data.get("format") else \
+        f"工作簿按 {stated} 年版格式制作"
+    fix = f"或把文件中的 format 改为 \"{resolved.version}\"" if data.get("format") else \
+        f"或用 docgen init --format {resolved.version} 生成该格式的工作簿"
     return Issue(
         "FORMAT-MISMATCH", "/format",
-        f"数据文件写明 \"format\": \"{stated}\"，却要求按 {resolved.version} 年版格式处理"
-        f"（--format {resolved.version}）；请去掉 --format（按文件写明的格式处理），"
-        f"或把文件中的 format 改为 \"{resolved.version}\"",
+        f"{said}，却要求按 {resolved.version} 年版格式处理"
+        f"（--format {resolved.version}）；请去掉 --format（按文件写明的格式处理），{fix}",
         labels=("格式版本",), expected=resolved.version, actual=stated, stage="schema")
 
 

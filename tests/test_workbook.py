@@ -462,3 +462,13 @@ def test_every_command_that_reads_data_says_it_takes_a_workbook(
         with pytest.raises(SystemExit):
             main([command, "-h"])
         assert "xlsx" in capsys.readouterr().out, command
+
+
+def test_format_option_against_the_workbooks_layout_is_one_error(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    book = tmp_path / "county.xlsx"  # -- the county example gives no "format": the year does --
+    assert run(capsys, "export", str(EXAMPLES / "county-bureau-2025.json"), "-o", str(book))[0] == 0
+    code, out = run(capsys, "check", str(book), "--format", "2019")
+    assert code == 1 and out.count("错误 [") == 1
+    assert "错误 [FORMAT-MISMATCH] 格式版本（/format）：工作簿按 2021 年版格式制作" in out
+    assert run(capsys, "check", str(book), "--format", "2021")[0] == 0

@@ -9,6 +9,7 @@ rows, which captions) is written here. Totals are formulas; docgen derives them 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -377,7 +378,7 @@ def read_report_workbook(path: Path) -> ReadWorkbook:
     data = found.data
     if "format" not in data and format_for_year(data.get("year")) != fmt:
         data["format"] = fmt
-    return found
+    return dataclasses.replace(found, marker=marker)  # -- its format: for FORMAT-MISMATCH --
 
 
 def next_year(data: Mapping[str, Any]) -> dict[str, Any]:
