@@ -286,3 +286,15 @@ def test_import_of_a_data_file_says_it_needs_no_import(
     code, out, err = run(capsys, "import", str(data))
     assert code == 2 and out == ""
     assert "是 docgen 的数据文件，不是已发布的报告，无需导入" in err
+
+
+def test_an_unreadable_previous_report_is_named_as_last_years(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    junk = tmp_path / "2024.html"
+    junk.write_text("<html><body><p>你好</p></body></html>", encoding="utf-8")
+    for command in (["check", str(EXAMPLES / "county-bureau-2025.json")],
+                    ["audit", str(REFERENCE_TEXT)]):
+        code, out, err = run(capsys, *command, "--previous", str(junk))
+        assert code == 1 and out == ""
+        assert err.startswith("docgen: 上一年度的报告（--previous）2024.html："
+                              "不是政府信息公开工作年度报告")

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from docgen.cli.lang import t
 from docgen.cli.safety import visible
 from docgen.engine.files import is_html
 from docgen.engine.messages import language
@@ -32,8 +33,14 @@ def previous_option(args: argparse.Namespace) -> dict[str, Any] | None:
     if not getattr(args, "previous", None):
         return None
     from docgen.audit import previous_report
+    from docgen.errors import DataFileError, UnreadableDocumentError
 
-    return previous_report(args.previous)
+    try:
+        return previous_report(args.previous)
+    except (DataFileError, UnreadableDocumentError) as exc:
+        # -- say that it is last year's file that cannot be read, not the data --
+        raise type(exc)(t(f"上一年度的报告（--previous）{exc}",
+                          f"last year's report (--previous): {exc}")) from exc
 
 
 def issue_line(issue: Issue) -> str:

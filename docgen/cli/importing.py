@@ -9,8 +9,8 @@ import json
 import sys
 from pathlib import Path
 
-from docgen.audit import AuditResult, audit, data_json, previous_report
-from docgen.cli.common import issue_line, print_issues
+from docgen.audit import AuditResult, audit, data_json
+from docgen.cli.common import issue_line, previous_option, print_issues
 from docgen.cli.lang import t
 from docgen.cli.safety import visible
 from docgen.engine.files import refuse_overwriting, write_atomic
@@ -82,7 +82,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     missing = [p for p in args.files if not Path(p).exists()]
     if missing:  # -- a missing file is a usage error (status 2), as in render and batch --
         raise UsageError(t("找不到报告文件：", "no such report file: ") + "、".join(missing))
-    previous = previous_report(args.previous) if args.previous else None
+    previous = previous_option(args)
     results = [audit(path, previous=previous) for path in args.files]
     if args.csv:
         target = Path(args.csv)
