@@ -92,7 +92,7 @@ class Prepared:
             used = Path(template) if template is not None else self.kind.html_template_path
             refuse_overwriting(target, [p for p in (self.source, used) if p is not None])
             html = self.render_html(template=template, fragment=fragment,
-                                    allow_errors=allow_errors)
+                                    allow_errors=allow_errors, allow_external=allow_external)
             write_atomic(target, html.encode("utf-8"))
             return Rendered(target, self.issues)
         context = self._context(allow_errors)
@@ -124,12 +124,13 @@ class Prepared:
         return Rendered(target, self.issues)
 
     def render_html(self, *, template: str | Path | None = None, fragment: bool = False,
-                    allow_errors: bool = False) -> str:
+                    allow_errors: bool = False, allow_external: bool = False) -> str:
         """Return the report as a self-contained HTML5 page, or with `fragment` only its
         ``<article>`` (to paste or import into a CMS).
 
-        `template` replaces the kind's HTML template (a ``.html`` file, checked first). Raises
-        as `render` does; `UsageError` when the kind has no HTML template.
+        `template` replaces the kind's HTML template (a ``.html`` file, checked first; one that
+        makes the page fetch or run something is refused unless `allow_external`). Raises as
+        `render` does; `UsageError` when the kind has no HTML template.
         """
         context = self._context(allow_errors)
         from docgen.engine.html import render_html
@@ -138,7 +139,7 @@ class Prepared:
             path = Path(template)
             if not is_html(path):
                 raise UsageError(f"输出网页需要 HTML 模板（.html），而 {path.name} 不是")
-            _check_html_template(path, self.kind)
+            _check_html_template(path, self.kind, allow_external)
         elif self.kind.html_template_path is not None:
             path = self.kind.html_template_path
         else:
@@ -324,7 +325,7 @@ def render(report: Source | Prepared, out: str | Path | None = None, *,
         if pdf:
             raise UsageError("不能同时要求 PDF 和 HTML")
         return prepared.render_html(template=template, fragment=fragment,
-                                    allow_errors=allow_errors)
+                                    allow_errors=allow_errors, allow_external=allow_external)
     if out is not None:
         if html and not is_html(out):
             raise UsageError(f"输出文件 {out} 的扩展名与内容不符：将生成 HTML 网页（.html）")
@@ -345,10 +346,13 @@ def _check_template(template: Path, kind: ReportKind, allow_external: bool = Fal
         raise TemplateProblemError(template.name, problems)
 
 
-def _check_html_template(template: Path, kind: ReportKind) -> None:
+def _check_html_template(template: Path, kind: ReportKind,
+                         allow_external: bool = False) -> None:
     """Refuse a user's HTML template with located problems before it is used."""
+    from docgen.engine.package import EXTERNAL_CODE
     from docgen.toolkit.html_check import check_html_template
 
-    problems = [i for i in check_html_template(template, kind) if i.is_error]
+    problems = [i for i in check_html_template(template, kind) if i.is_error
+                and not (allow_external and i.code == EXTERNAL_CODE)]
     if problems:
         raise TemplateProblemError(template.name, problems)

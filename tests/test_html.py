@@ -501,6 +501,36 @@ def test_html_template_unused_field_is_named_by_label_and_pointer(
     assert "警告 [TEMPLATE-UNUSED] 标题（/title）：模板没有使用字段 title" in out
 
 
+def test_html_template_that_fetches_or_runs_something_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shipped = (ROOT / "templates/html/gov-info-annual-2021.html").read_text(encoding="utf-8")
+    source = str(EXAMPLES / "county-bureau-2025.json")
+    for added, column in (('<img src="http://127.0.0.1:9/p.png">', "第6列"),
+                          ('<script>alert(1)</script>', "第1列"),
+                          ('<div style="background:url(//evil/x.png)"></div>', "第24列"),
+                          ('<link rel="stylesheet" href="s.css">', "第1列")):
+        template = tmp_path / "t.html"
+        template.write_text(shipped.replace("<article", added + "<article", 1), encoding="utf-8")
+        assert main(["template", "check", str(template), "--format", "2021"]) == 1
+        out = capsys.readouterr().out
+        assert f"错误 [TEMPLATE-EXTERNAL] 第12行 {column}：网页模板引用外部内容或脚本" in out, out
+        page = tmp_path / "p.html"
+        assert main(["render", source, "--template", str(template), "-o", str(page)]) == 1
+        assert not page.exists() and "[TEMPLATE-EXTERNAL]" in capsys.readouterr().err
+        assert main(["render", source, "--template", str(template), "-o", str(page),
+                     "--allow-external"]) == 0
+        assert added in page.read_text(encoding="utf-8")
+        page.unlink()
+    inline = shipped.replace("<article", '<img src="data:image/png;base64,AAAA"><article', 1)
+    template.write_text(inline, encoding="utf-8")
+    assert main(["template", "check", str(template), "--format", "2021"]) == 0
+    template.write_text(shipped.replace("<article", "<iframe></iframe><article", 1),
+                        encoding="utf-8")
+    with pytest.raises(docgen.TemplateProblemError, match="TEMPLATE-EXTERNAL"):
+        docgen.render(source, html=True, template=template)
+    assert "<iframe>" in docgen.render(source, html=True, template=template, allow_external=True)
+
+
 def test_html_templates_ship_with_the_kinds() -> None:
     for version in ("2019", "2021"):
         path = get_kind(version).html_template_path

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from docgen.engine.html import compile_html, read_html_template
+from docgen.engine.package import EXTERNAL_CODE
 from docgen.engine.schema import load_schema
 from docgen.errors import Issue, TemplateLocation, TemplateProblemError, UsageError
 from docgen.kinds import ReportKind
@@ -24,6 +25,14 @@ from docgen.toolkit.tags import Tag, scan
 
 #: The part name of an HTML template in findings.
 HTML_PART = "html"
+#: What makes a browser fetch or run something when the page opens: scripts, frames, objects,
+#: style sheets, and any quoted ``src``/``srcset``/``poster``/``background`` or CSS
+#: ``url()``/``@import`` that is not a ``data:`` URI. (A link ``<a href>`` fetches nothing
+#: until clicked.)
+_EXTERNAL = re.compile(
+    r"<(?:script|iframe|object|embed|link|frame|applet|base)\b"
+    r"|\b(?:src|srcset|poster|background)\s*=\s*[\"'](?!\s*data:)"
+    r"|url\(\s*[\"']?(?!\s*data:)|@import\b", re.IGNORECASE)
 #: A closer the Word check reports as stray, which CSS in an HTML page may well hold.
 _CSS_CLOSER = re.compile(r"^[%}]\s*}$")
 
@@ -102,6 +111,22 @@ def _locate(finding: Finding, paras: list[Para], offsets: list[int], starts: lis
                  location=location)
 
 
+def _external(source: str, starts: list[int], name: str) -> list[Issue]:
+    """TEMPLATE-EXTERNAL for each thing the page would fetch or run when opened (#13: no
+    scripts, nothing fetched), at its line and column; refused unless allow_external."""
+    found = []
+    for match in _EXTERNAL.finditer(source):
+        line = bisect.bisect_right(starts, match.start()) - 1
+        column = match.start() - starts[line] + 1
+        shown = source[match.start():match.start() + 60].split("\n")[0]
+        found.append(Issue(
+            code=EXTERNAL_CODE, path="", stage="template", context=shown,
+            location=TemplateLocation(part=name, line=line + 1, column=column),
+            message=f"网页模板引用外部内容或脚本（{match.group(0).strip()}…）：打开网页时浏览器会"
+                    "去取或运行它；docgen 生成的网页应自成一体。确需使用请加 --allow-external"))
+    return found
+
+
 def check_html_template(path: Path, kind: ReportKind) -> list[Issue]:
     """Return every problem of the HTML template at `path` for `kind`, errors first.
 
@@ -132,6 +157,7 @@ def check_html_template(path: Path, kind: ReportKind) -> list[Issue]:
         analysis.findings, key=lambda f: (0 if f.issue.is_error else 1, f.order))]
     if not any(i.is_error for i in issues):  # -- what Jinja refuses that the analysis missed --
         issues = [*compile_problems, *issues]
+    issues += _external(source, starts, path.name)
     if "<article" not in source:
         issues.append(Issue(code="TEMPLATE-HTML", path=path.name, stage="template",
                             severity="warning", message="HTML 模板中没有 <article> 元素："
