@@ -268,25 +268,27 @@ def _run(config: _Config, work: Sequence[_Job], workers: int) -> Iterator[tuple[
     with tempfile.TemporaryDirectory(prefix="docgen-batch-") as markers:
         while pending:
             size = max(1, min(MAX_CHUNK, len(pending) // (workers * 8)))
-            unfinished = yield from _pool(config, pending, workers, size, Path(markers))
+            unfinished = yield from _pool(config, pending, workers, size, Path(markers),
+                                          len(work))
             suspects = [job for job in unfinished if (Path(markers) / str(job.index)).exists()]
             for job in suspects:
                 (Path(markers) / str(job.index)).unlink(missing_ok=True)
-                lost = yield from _pool(config, [job], 1, 1, Path(markers))
+                lost = yield from _pool(config, [job], 1, 1, Path(markers), len(work))
                 for dead in lost:
                     yield dead.index, _failed(dead, "BATCH-WORKER",
                                               "工作进程意外退出（可能被终止或内存不足），本报告未生成")
             pending = [job for job in unfinished if job not in suspects]
 
 
-def _pool(config: _Config, work: Sequence[_Job], workers: int, size: int, markers: Path
-          ) -> Generator[tuple[int, Outcome], None, list[_Job]]:
+def _pool(config: _Config, work: Sequence[_Job], workers: int, size: int, markers: Path,
+          count: int) -> Generator[tuple[int, Outcome], None, list[_Job]]:
     """Render `work` in a pool of `workers`; yield outcomes; return the jobs a broken pool
-    left unfinished."""
+    left unfinished. `count`: the batch's size (a large one's workers start fresh)."""
     chunks = [work[i:i + size] for i in range(0, len(work), size)]
     unfinished: list[_Job] = []
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                               initargs=(config, markers))
+                               initargs=(config, markers),
+                               mp_context=_pool_context(config, count))
     try:
         pending = {pool.submit(_worker, chunk): chunk for chunk in chunks}
         for future in as_completed(pending):
@@ -303,6 +305,27 @@ def _pool(config: _Config, work: Sequence[_Job], workers: int, size: int, marker
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     return sorted(unfinished, key=lambda job: job.index)
+
+
+#: From this many reports on, workers start from a fresh process (forkserver) instead of a
+#: fork of the parent, which by then holds every input's job: a forked worker would carry
+#: (and, as its collector walks them, copy) tens of MB of it. Below it, a fork's faster start
+#: wins.
+LARGE_BATCH = 20_000
+
+
+def _pool_context(config: _Config, count: int) -> Any:
+    """The multiprocessing context for the workers: None (the default, fork on Linux), or
+    forkserver for a large batch of shipped kinds (a custom `ReportKind`'s Python rules may
+    not be importable in a fresh process, so it always forks)."""
+    import multiprocessing
+
+    if count < LARGE_BATCH or isinstance(config.kind, ReportKind) or \
+            "forkserver" not in multiprocessing.get_all_start_methods():
+        return None
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["docgen.batch", "docgen.api", "docgen.engine.fill"])
+    return context
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
