@@ -16,7 +16,7 @@ from conftest import EXAMPLES, visible_texts
 
 import docgen
 from docgen.batch import collect_inputs, render_many
-from docgen.engine import cache, fill, xmlproof
+from docgen.engine import cache, fill, limits, xmlproof
 from docgen.errors import TemplateProblemError
 from docgen.kinds import custom_kind
 
@@ -108,6 +108,48 @@ def test_swapped_template_with_same_size_and_time(cache_dir: Path, tmp_path: Pat
     fill._cache.clear()
     assert "一、会议日程" in _notice(template)  # -- and from the disk cache --
     assert len(_entries(cache_dir)) == 2
+
+
+def test_cache_hit_keeps_external_content_refused(cache_dir: Path, tmp_path: Path,
+                                                  county: dict[str, Any]) -> None:
+    """A template with external content (#15) is refused the same from the disk cache."""
+    from test_untrusted import external_template
+
+    template = external_template(tmp_path / "ext.docx", "INCLUDEPICTURE")
+    first = fill.CompiledTemplate(template)
+    (entry,) = _entries(cache_dir)
+    before = entry.stat().st_mtime_ns
+    again = fill.CompiledTemplate(template)  # -- from the entry --
+
+    assert entry.stat().st_mtime_ns == before
+    assert again.external == first.external and again.part_names == first.part_names
+    (issue,) = again.external
+    assert issue.code == "TEMPLATE-EXTERNAL" and issue.where == first.external[0].where
+    with pytest.raises(TemplateProblemError) as caught:
+        again.render(county)
+    assert caught.value.issues[0].code == "TEMPLATE-EXTERNAL"
+
+
+def test_cache_entry_is_per_limits(cache_dir: Path, county: dict[str, Any]) -> None:
+    """A template compiled (and cached) under the default limits is checked again under
+    stricter ones, and refused; the render-time limits hold on a cache hit."""
+    template = docgen.get_kind("2021").template_path
+    docgen.render(county)
+    fill._cache.clear()
+
+    with limits.limits(tags=100), pytest.raises(TemplateProblemError) as caught:
+        docgen.render(county)
+    assert caught.value.issues[0].code == "TEMPLATE-LIMIT"
+    assert "tags" in caught.value.issues[0].message
+
+    fill._cache.clear()
+    hit = fill.compile_template(template)  # -- from the default limits' entry --
+    prepared = docgen.prepare(county)
+    assert prepared.context is not None
+    with limits.limits(part_chars=20_000), pytest.raises(TemplateProblemError) as caught:
+        hit.render(prepared.context)
+    assert caught.value.issues[0].code == "TEMPLATE-LIMIT"
+    assert len(_entries(cache_dir)) == 1  # -- nothing cached for a refused template --
 
 
 def test_control_character_written_by_a_template_is_refused() -> None:

@@ -400,7 +400,7 @@ class _ZipTemplate:
         return b"".join(body) + central_bytes + end
 
 
-_cache: dict[tuple[Path, int, int, int, int], CompiledTemplate] = {}
+_cache: dict[tuple[Path, int, int, int, int, limits.Limits], CompiledTemplate] = {}
 _cache_lock = threading.Lock()
 
 
@@ -408,14 +408,16 @@ def compile_template(path: Path) -> CompiledTemplate:
     """Return the compiled template at `path`, cached per path and file identity.
 
     In memory per path, modification and change time, size and inode (a file swapped for
-    another keeps none of them all: its change time moves); on disk per content hash.
+    another keeps none of them all: its change time moves); on disk per content hash. Both
+    also per the limits in force: the checks made while compiling depend on them.
     """
     resolved = path.resolve()
     try:
         stat = resolved.stat()
     except FileNotFoundError as exc:
         raise _problem(path.name, "TEMPLATE-FILE", f"找不到模板文件：{path}") from exc
-    key = (resolved, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino)
+    key = (resolved, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino,
+           limits.current())
     with _cache_lock:
         cached = _cache.get(key)
     if cached is None:
