@@ -307,17 +307,14 @@ def _pool(config: _Config, work: Sequence[_Job], workers: int, size: int, marker
     return sorted(unfinished, key=lambda job: job.index)
 
 
-#: From this many reports on, workers start from a fresh process (forkserver) instead of a
-#: fork of the parent, which by then holds every input's job: a forked worker would carry
-#: (and, as its collector walks them, copy) tens of MB of it. Below it, a fork's faster start
-#: wins.
+#: From this many reports on, workers start fresh (forkserver), not as forks of the parent
+#: holding every input's job (tens of MB each would copy); below it, a fork starts faster.
 LARGE_BATCH = 20_000
 
 
 def _pool_context(config: _Config, count: int) -> Any:
-    """The multiprocessing context for the workers: None (the default, fork on Linux), or
-    forkserver for a large batch of shipped kinds (a custom `ReportKind`'s Python rules may
-    not be importable in a fresh process, so it always forks)."""
+    """None (fork), or forkserver for a large batch of shipped kinds (a custom `ReportKind`'s
+    Python rules may not be importable in a fresh process: it always forks)."""
     import multiprocessing
 
     if count < LARGE_BATCH or isinstance(config.kind, ReportKind) or \
