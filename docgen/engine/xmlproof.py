@@ -11,7 +11,7 @@ A part's Jinja source is XML text with Jinja tags in it. Every render is well-fo
   or closed twice;
 * the text with the tags taken out is well-formed (one expat parse, at compile time).
 
-What the proof does not cover is checked as values are written (`docgen.engine.fill`'s
+What the proof does not cover is checked as values are written (`docgen.engine.environment`'s
 finalize): a character XML cannot hold is refused, and a value that is already markup
 (``|safe``, a macro's output) makes that one render be parsed as before.
 """
