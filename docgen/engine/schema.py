@@ -11,13 +11,14 @@ from dataclasses import replace
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from docgen.engine.resources import data_dir
 from docgen.errors import Issue, pointer, split_pointer
+
+if TYPE_CHECKING:  # -- jsonschema is imported when data fails the fast check (start-up) --
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 Schema = Mapping[str, Any]
 
@@ -35,16 +36,28 @@ _TYPE_NAMES = {
 }
 
 
+def _is_shipped(path: Path) -> bool:
+    return path.resolve().parent == data_dir("schemas").resolve()
+
+
 @lru_cache(maxsize=32)
-def _load_schema_cached(path: Path, mtime_ns: int) -> tuple[dict[str, Any], Draft202012Validator]:
-    schema = json.loads(path.read_text(encoding="utf-8"))
-    if path.resolve().parent != data_dir("schemas").resolve():
+def _load_schema_cached(path: Path, mtime_ns: int) -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    if not _is_shipped(path):
         # -- a shipped schema is checked by tests/test_schema_files.py, not on every start --
+        from jsonschema import Draft202012Validator
+
         Draft202012Validator.check_schema(schema)
+    return schema
+
+
+@lru_cache(maxsize=32)
+def _validator_cached(path: Path, mtime_ns: int) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     # -- validated with every local $ref inlined: the same rules, twice as fast --
-    validator = Draft202012Validator(inline_refs(schema),
-                                     format_checker=Draft202012Validator.FORMAT_CHECKER)
-    return schema, validator
+    return Draft202012Validator(inline_refs(_load_schema_cached(path, mtime_ns)),
+                                format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def inline_refs(schema: Schema) -> dict[str, Any]:
@@ -80,11 +93,11 @@ def inline_refs(schema: Schema) -> dict[str, Any]:
 
 def load_schema(path: Path) -> dict[str, Any]:
     """Return the JSON Schema at `path`, checked against the 2020-12 meta-schema."""
-    return _load_schema_cached(path, path.stat().st_mtime_ns)[0]
+    return _load_schema_cached(path, path.stat().st_mtime_ns)
 
 
 def _validator(path: Path) -> Draft202012Validator:
-    return _load_schema_cached(path, path.stat().st_mtime_ns)[1]
+    return _validator_cached(path, path.stat().st_mtime_ns)
 
 
 def check_schema_file(path: Path) -> list[str]:
@@ -93,6 +106,8 @@ def check_schema_file(path: Path) -> list[str]:
         schema = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         return [f"无法读取模式文件 {path}：{exc}"]
+    from jsonschema import Draft202012Validator
+
     return [e.message for e in Draft202012Validator(Draft202012Validator.META_SCHEMA)
             .iter_errors(schema)]
 

@@ -1,0 +1,244 @@
+"""A fast yes/no check of data against a JSON Schema, built once per schema as a closure tree.
+
+`jsonschema` is thorough and gives every error with its path, but it costs ~0.2 s to import
+and set up and a few milliseconds per report. Most reports are valid, so a report is first
+checked here; jsonschema runs only when this check says no (and then gives today's messages
+exactly). The check must therefore never accept what jsonschema rejects; it may reject what
+jsonschema accepts only at the price of a slower path (tests/test_fastcheck.py proves on
+mutated reports that the two agree both ways).
+
+Only the keywords below are compiled; a schema using any other one gets no fast check
+(`compile_check` returns None) and is always validated by jsonschema. No code is generated
+from the schema: each node becomes a small closure, so a custom schema cannot inject any.
+
+>>> check = compile_check({"type": "object", "properties": {"n": {"type": "integer",
+...                        "minimum": 0}}, "required": ["n"]})
+>>> check({"n": 3}), check({"n": -1}), check({}), check({"n": True})
+(True, False, False, False)
+"""
+
+from __future__ import annotations
+
+import json
+import numbers
+import re
+from collections.abc import Callable, Mapping
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+__all__ = ["compile_check", "schema_check", "is_valid"]
+
+Check = Callable[[Any], bool]
+
+#: Keywords that never change whether data is valid.
+_ANNOTATIONS = frozenset({"title", "description", "default", "examples", "$comment", "$schema",
+                          "$id", "$defs", "definitions", "deprecated", "readOnly", "writeOnly"})
+#: Keywords compiled here (with the annotations, every keyword a schema may use to get a check).
+_SUPPORTED = frozenset({"type", "properties", "required", "additionalProperties", "items",
+                        "enum", "const", "minimum", "maximum", "exclusiveMinimum",
+                        "exclusiveMaximum", "anyOf", "allOf", "oneOf", "$ref", "format",
+                        "minLength", "maxLength", "minItems", "maxItems"}) | _ANNOTATIONS
+#: As jsonschema's date format check (an ASCII YYYY-MM-DD that is a real date).
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+class _Unsupported(Exception):
+    """The schema uses something this module does not compile."""
+
+
+def _is_integer(value: Any) -> bool:
+    # -- as jsonschema's 2020-12 type checker: a float with no fraction is an integer --
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+
+
+def _is_number(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, numbers.Number)
+
+
+_TYPES: dict[str, Check] = {
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "integer": _is_integer,
+    "number": _is_number,
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+}
+
+
+def _is_date(value: Any) -> bool:
+    if not isinstance(value, str):
+        return True
+    if not _DATE.fullmatch(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+class _Compiler:
+    """Turns one schema (with local ``$ref``s) into checks, each node once."""
+
+    def __init__(self, root: Mapping[str, Any]) -> None:
+        self.root = root
+        self.refs: dict[str, Check] = {}
+
+    def ref(self, ref: Any) -> Check:
+        if not isinstance(ref, str) or not ref.startswith("#"):
+            raise _Unsupported(f"$ref {ref!r}")
+        found = self.refs.get(ref)
+        if found is None:
+            cell: list[Check] = []
+            # -- registered before compiling, so a recursive reference finds it --
+            self.refs[ref] = lambda v: cell[0](v)
+            target: Any = self.root
+            for part in ref[1:].split("/")[1:]:
+                part = part.replace("~1", "/").replace("~0", "~")
+                if not isinstance(target, Mapping) or part not in target:
+                    raise _Unsupported(f"$ref {ref!r}")
+                target = target[part]
+            cell.append(self.node(target))
+            found = self.refs[ref] = cell[0]
+        return found
+
+    def node(self, schema: Any) -> Check:  # noqa: C901 -- one branch per keyword, flat
+        if schema is True or schema == {}:
+            return lambda v: True
+        if schema is False:
+            return lambda v: False
+        if not isinstance(schema, Mapping):
+            raise _Unsupported("schema node")
+        unknown = set(schema) - _SUPPORTED
+        if "$id" in schema and schema is not self.root:
+            unknown.add("$id")  # -- a nested resource: its own base for references --
+        if unknown:
+            raise _Unsupported(", ".join(sorted(unknown)))
+        checks: list[Check] = []
+        if "$ref" in schema:
+            checks.append(self.ref(schema["$ref"]))
+        if "type" in schema:
+            checks.append(self.type_check(schema["type"]))
+        checks += self.object_checks(schema)
+        checks += self.value_checks(schema)
+        for key, combine in (("anyOf", any), ("allOf", all)):
+            if key in schema:
+                parts = [self.node(s) for s in schema[key]]
+                checks.append(lambda v, p=parts, c=combine: c(f(v) for f in p))
+        if "oneOf" in schema:
+            parts = [self.node(s) for s in schema["oneOf"]]
+            checks.append(lambda v, p=parts: sum(1 for f in p if f(v)) == 1)
+        if len(checks) == 1:
+            return checks[0]
+        return lambda v, c=tuple(checks): all(f(v) for f in c)
+
+    def type_check(self, types: Any) -> Check:
+        names = [types] if isinstance(types, str) else types
+        if not isinstance(names, list) or any(n not in _TYPES for n in names):
+            raise _Unsupported(f"type {types!r}")
+        tests = tuple(_TYPES[n] for n in names)
+        return tests[0] if len(tests) == 1 else (lambda v: any(t(v) for t in tests))
+
+    def object_checks(self, schema: Mapping[str, Any]) -> list[Check]:
+        checks: list[Check] = []
+        properties = schema.get("properties", {})
+        extra = schema.get("additionalProperties", True)
+        if not isinstance(properties, Mapping) or not isinstance(extra, (bool, Mapping)):
+            raise _Unsupported("properties")
+        props = {key: self.node(sub) for key, sub in properties.items()}
+        rest = None if extra is True else self.node(extra)
+        required = tuple(schema.get("required", ()))
+        if props or rest is not None or required:
+            def check_object(v: Any) -> bool:
+                if not isinstance(v, dict):
+                    return True
+                for key in required:
+                    if key not in v:
+                        return False
+                for key, value in v.items():
+                    sub = props.get(key, rest)
+                    if sub is not None and not sub(value):
+                        return False
+                return True
+            checks.append(check_object)
+        if "items" in schema:
+            item = self.node(schema["items"])
+            checks.append(lambda v: not isinstance(v, list) or all(item(x) for x in v))
+        return checks
+
+    def value_checks(self, schema: Mapping[str, Any]) -> list[Check]:
+        checks: list[Check] = []
+        if "enum" in schema or "const" in schema:
+            allowed = schema["enum"] if "enum" in schema else [schema["const"]]
+            if not isinstance(allowed, list) or not all(isinstance(a, str) for a in allowed):
+                raise _Unsupported("enum of other than strings")
+            choices = frozenset(allowed)
+            checks.append(lambda v: isinstance(v, str) and v in choices)
+        # -- written as jsonschema's failing test, negated (the same answer for NaN) --
+        bounds: dict[str, Callable[[Any, Any], bool]] = {
+            "minimum": lambda v, b: not v < b, "maximum": lambda v, b: not v > b,
+            "exclusiveMinimum": lambda v, b: not v <= b,
+            "exclusiveMaximum": lambda v, b: not v >= b}
+        for key, holds in bounds.items():
+            if key in schema:
+                bound = schema[key]
+                if not _is_number(bound):
+                    raise _Unsupported(key)
+                checks.append(lambda v, b=bound, h=holds: not _is_number(v) or h(v, b))
+        if "format" in schema:
+            if schema["format"] != "date":
+                raise _Unsupported(f"format {schema['format']!r}")
+            checks.append(_is_date)
+        for key, kind, compare in (("minLength", str, int.__ge__), ("maxLength", str, int.__le__),
+                                   ("minItems", list, int.__ge__), ("maxItems", list, int.__le__)):
+            if key in schema:
+                limit = schema[key]
+                if not isinstance(limit, int) or isinstance(limit, bool):
+                    raise _Unsupported(key)
+                checks.append(lambda v, t=kind, n=limit, c=compare: not isinstance(v, t)
+                              or c(_length(v), n))
+        return checks
+
+
+def _length(value: str | list[Any]) -> int:
+    # -- jsonschema counts a string's code points, as len() does --
+    return len(value)
+
+
+def compile_check(schema: Mapping[str, Any]) -> Check | None:
+    """Return a function saying whether data is valid under `schema`, or None when the schema
+    uses a keyword (or a form of one) this module does not compile."""
+    try:
+        check = _Compiler(schema).node(schema)
+    except _Unsupported:
+        return None
+    return check
+
+
+@lru_cache(maxsize=32)
+def _cached(path: Path, mtime_ns: int) -> Check | None:
+    return compile_check(json.loads(path.read_text(encoding="utf-8")))
+
+
+def schema_check(path: Path) -> Check | None:
+    """The fast check of the schema file at `path` (compiled on first use), or None."""
+    return _cached(path, path.stat().st_mtime_ns)
+
+
+def is_valid(path: Path, data: Any) -> bool:
+    """Whether `data` is certainly valid under the schema at `path`.
+
+    False means "not known to be valid": validate with jsonschema for the messages.
+    """
+    check = schema_check(path)
+    if check is None:
+        return False
+    try:
+        return check(data)
+    except Exception:  # -- e.g. a NaN Decimal compared with a bound: let jsonschema say --
+        return False
