@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import warnings
 from decimal import Decimal
 from pathlib import Path
@@ -35,6 +36,17 @@ with warnings.catch_warnings():
     REPORTS = [(load(p), docgen.prepare(load(p)).kind.schema_path) for p in EXAMPLES]
 REPORTS.append((load(CUSTOM / "meeting-notice.json"), CUSTOM / "meeting-notice.schema.json"))
 
+#: Near misses for a number: what a spreadsheet export or a careless edit puts there.
+NUMBERS = st.one_of(
+    st.integers(min_value=-2, max_value=3), st.integers(min_value=2**62, max_value=2**200),
+    st.sampled_from([Decimal("1.0"), Decimal("-0.5"), Decimal("0E-7"), Decimal("3"), 1.0, 2.5,
+                     -1.0, 0.0, True, False, None, "3", -(2**70)]),
+)
+#: Near misses for a text.
+TEXTS = st.one_of(st.text(max_size=4), st.sampled_from(["", "2019", "2021", None, 2024, True]))
+#: Near misses for a date.
+DATES = st.sampled_from(["2025-02-28", "2020-02-29", "2019-02-29", "2024-13-01", "2024-1-01",
+                         "２０２４-01-01", "2024-01-01\n", "2024-01-01T00:00:00", "", None])
 VALUES = st.one_of(
     st.none(), st.booleans(),
     st.integers(min_value=-3, max_value=3), st.integers(min_value=2**62, max_value=2**200),
@@ -61,20 +73,38 @@ def _places(data: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return found
 
 
+def _at(data: Any, path: tuple[Any, ...]) -> Any:
+    for part in path:
+        data = data[part]
+    return data
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, Decimal)) and not isinstance(value, bool)
+
+
 @st.composite
 def mutated(draw: st.DrawFn) -> tuple[Any, Path]:
     data, schema = draw(st.sampled_from(REPORTS))
     data = copy.deepcopy(data)
     places = _places(data)[1:]
-    for _ in range(draw(st.integers(min_value=0, max_value=3))):
-        path = draw(st.sampled_from(places))
+    leaves = [p for p in places if not isinstance(_at(data, p), (dict, list))]
+    dates = [p for p in leaves if re.fullmatch(r"\d{4}-\d\d-\d\d", str(_at(data, p)))]
+    for _ in range(draw(st.integers(min_value=0, max_value=2))):
+        pick = draw(st.integers(0, 9))
+        path = draw(st.sampled_from(places if pick == 0 else dates if pick < 3 and dates
+                                    else leaves))
         parent = data
         try:
             for part in path[:-1]:
                 parent = parent[part]
-            action = draw(st.sampled_from(["replace", "replace", "replace", "delete", "add"]))
+            action = draw(st.sampled_from(["replace"] * 8 + ["delete", "add"]))
             if action == "replace":
-                parent[path[-1]] = draw(VALUES)
+                old = parent[path[-1]]
+                near = NUMBERS if _is_number(old) else VALUES
+                if isinstance(old, str):
+                    near = DATES if re.fullmatch(r"\d{4}-\d\d-\d\d", old) else TEXTS
+                parent[path[-1]] = draw(st.one_of(near, near, near, VALUES))
             elif action == "delete" and isinstance(parent, dict):
                 del parent[path[-1]]
             elif isinstance(parent, dict):
