@@ -46,7 +46,8 @@ NUMBERS = st.one_of(
 TEXTS = st.one_of(st.text(max_size=4), st.sampled_from(["", "2019", "2021", None, 2024, True]))
 #: Near misses for a date.
 DATES = st.sampled_from(["2025-02-28", "2020-02-29", "2019-02-29", "2024-13-01", "2024-1-01",
-                         "２０２４-01-01", "2024-01-01\n", "2024-01-01T00:00:00", "", None])
+                         "２０２４-01-01", "2024-01-01\n", "2024-01-01T00:00:00", "20250228",
+                         "2025-W09-5", "", None])
 VALUES = st.one_of(
     st.none(), st.booleans(),
     st.integers(min_value=-3, max_value=3), st.integers(min_value=2**62, max_value=2**200),
