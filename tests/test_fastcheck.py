@@ -156,3 +156,12 @@ def test_recursive_reference() -> None:
     assert check is not None
     assert check({"kids": [{"kids": []}, {}]})
     assert not check({"kids": [{"kids": [{"other": 1}]}]})
+
+
+@pytest.mark.parametrize("value", ["2025-02-28", "2020-02-29", "2019-02-29", "2024-13-01",
+                                   "2024-1-01", "２０２４-01-01", "2024-01-01\n", "20250228",
+                                   "2025-W09-5", "2024-01-01T00:00:00", "", None, 20250228])
+def test_dates_agree(value: Any) -> None:
+    data, schema = copy.deepcopy(REPORTS[1][0]), REPORTS[1][1]
+    data["published"] = value
+    assert is_valid(schema, data) == (not list(_validator(schema).iter_errors(data)))
