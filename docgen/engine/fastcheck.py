@@ -28,7 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["compile_check", "schema_check", "is_valid"]
+__all__ = ["compile_check", "is_valid", "schema_check"]
 
 Check = Callable[[Any], bool]
 
@@ -107,7 +107,7 @@ class _Compiler:
             found = self.refs[ref] = cell[0]
         return found
 
-    def node(self, schema: Any) -> Check:  # noqa: C901 -- one branch per keyword, flat
+    def node(self, schema: Any) -> Check:
         if schema is True or schema == {}:
             return lambda v: True
         if schema is False:
@@ -126,16 +126,10 @@ class _Compiler:
             checks.append(self.type_check(schema["type"]))
         checks += self.object_checks(schema)
         checks += self.value_checks(schema)
-        for key, combine in (("anyOf", any), ("allOf", all)):
+        for key in ("anyOf", "allOf", "oneOf"):
             if key in schema:
-                parts = [self.node(s) for s in schema[key]]
-                checks.append(lambda v, p=parts, c=combine: c(f(v) for f in p))
-        if "oneOf" in schema:
-            parts = [self.node(s) for s in schema["oneOf"]]
-            checks.append(lambda v, p=parts: sum(1 for f in p if f(v)) == 1)
-        if len(checks) == 1:
-            return checks[0]
-        return lambda v, c=tuple(checks): all(f(v) for f in c)
+                checks.append(_combined(key, [self.node(s) for s in schema[key]]))
+        return checks[0] if len(checks) == 1 else _combined("allOf", checks)
 
     def type_check(self, types: Any) -> Check:
         names = [types] if isinstance(types, str) else types
@@ -189,7 +183,7 @@ class _Compiler:
                 bound = schema[key]
                 if not _is_number(bound):
                     raise _Unsupported(key)
-                checks.append(lambda v, b=bound, h=holds: not _is_number(v) or h(v, b))
+                checks.append(_bounded(holds, bound))
         if "format" in schema:
             if schema["format"] != "date":
                 raise _Unsupported(f"format {schema['format']!r}")
@@ -200,14 +194,26 @@ class _Compiler:
                 limit = schema[key]
                 if not isinstance(limit, int) or isinstance(limit, bool):
                     raise _Unsupported(key)
-                checks.append(lambda v, t=kind, n=limit, c=compare: not isinstance(v, t)
-                              or c(_length(v), n))
+                checks.append(_sized(kind, compare, limit))
         return checks
 
 
-def _length(value: str | list[Any]) -> int:
+def _combined(key: str, parts: list[Check]) -> Check:
+    found = tuple(parts)
+    if key == "anyOf":
+        return lambda v: any(f(v) for f in found)
+    if key == "oneOf":
+        return lambda v: sum(1 for f in found if f(v)) == 1
+    return lambda v: all(f(v) for f in found)
+
+
+def _bounded(holds: Callable[[Any, Any], bool], bound: Any) -> Check:
+    return lambda v: not _is_number(v) or holds(v, bound)
+
+
+def _sized(kind: type, compare: Callable[[int, int], bool], limit: int) -> Check:
     # -- jsonschema counts a string's code points, as len() does --
-    return len(value)
+    return lambda v: not isinstance(v, kind) or compare(len(v), limit)  # type: ignore[arg-type]
 
 
 def compile_check(schema: Mapping[str, Any]) -> Check | None:

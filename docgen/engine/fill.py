@@ -9,9 +9,12 @@ every part it did not render byte for byte.
 from __future__ import annotations
 
 import copy
+import hashlib
 import io
+import marshal
 import re
 import struct
+import sys
 import threading
 import zipfile
 import zlib
@@ -19,18 +22,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from types import TracebackType
-from typing import Any
+from types import CodeType, TracebackType
+from typing import TYPE_CHECKING, Any
 from xml.parsers import expat
 
 import jinja2
-from docxtpl import DocxTemplate
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
-from lxml import etree
+from markupsafe import Markup
 
-from docgen.engine import formatting
+from docgen.engine import cache, formatting, xmlproof
 from docgen.errors import Issue, TemplateProblemError
+
+if TYPE_CHECKING:  # -- docxtpl (python-docx) and lxml load only when a template is compiled --
+    from lxml import etree
 
 #: Fixed zip timestamp, so the same input gives the same bytes.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -54,12 +59,36 @@ _LITERAL_BRACES = {"{_{": "{{ '{{' }}", "}_}": "{{ '}}' }}", "{_%": "{{ '{%' }}"
 _LITERAL_BRACE = re.compile("|".join(re.escape(k) for k in _LITERAL_BRACES))
 
 
+#: Characters XML 1.0 cannot hold; Word refuses a file that contains them.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+#: Set when a render wrote a value that is markup already (not escaped): ``|safe``, a macro.
+_RAW_MARKUP = threading.local()
+
+
+class IllegalCharacterError(ValueError):
+    """A value written into the document holds a character XML cannot hold."""
+
+
 def _finalize(value: Any) -> Any:
-    # -- None prints as nothing, and a Decimal never as 1E+3 --
+    # -- None prints as nothing, and a Decimal never as 1E+3; every value written is checked
+    # here for characters XML cannot hold (data is refused earlier by TEXT-CONTROL-CHAR; this
+    # covers filters' output, custom kinds' context and direct callers) --
     if value is None:
         return ""
     if isinstance(value, Decimal):
         return format(value, "f")
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, (int, float)):
+        return value
+    else:
+        text = str(value)
+    bad = _XML_ILLEGAL.search(text)
+    if bad:
+        raise IllegalCharacterError(
+            f"模板写入的值含有 Word 文件无法保存的控制字符 U+{ord(bad.group()):04X}，已拒绝")
+    if isinstance(value, Markup) or hasattr(value, "__html__"):
+        _RAW_MARKUP.seen = True
     return value
 
 
@@ -88,21 +117,44 @@ class _Part:
     name: str
     source: str
     template: jinja2.Template
+    code: CodeType
+    #: Every render is well-formed XML (`docgen.engine.xmlproof`): no parse per render.
+    proven: bool = False
+
+
+#: What a cache entry holds, in order (a version bump of `_ENTRY` retires old entries).
+_ENTRY = "compiled-template-2"
 
 
 class CompiledTemplate:
     """A .docx template prepared once and rendered many times.
 
+    The preparation (docxtpl's preprocessing, Jinja's compilation, the zip entries compressed
+    once) is kept in the user's cache (`docgen.engine.cache`), so a new process with a
+    template it has compiled before imports neither docxtpl nor lxml.
+
     >>> # CompiledTemplate(Path("templates/docx/gov-info-annual-2021.docx")).render(context)
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, raw: bytes | None = None) -> None:
         self.path = path
         self.name = path.name
-        raw = _read_template(path)
-        self._entries = _check_zip(raw, self.name)
-        self._raw = raw
-        docx_template = DocxTemplate(io.BytesIO(raw))
+        self._raw = _read_template(path) if raw is None else raw
+        self._docx_template: Any = None
+        self._skeleton_element: Any = None
+        key = _cache_key(self._raw)
+        payload = None if key is None else cache.read_entry(key)
+        if payload is None or not self._restore(payload):
+            self._build()
+            if key is not None:
+                cache.write_entry(key, self._dump())
+
+    def _build(self) -> None:
+        from docxtpl import DocxTemplate
+        from lxml import etree
+
+        self._entries = _check_zip(self._raw, self.name)
+        docx_template = DocxTemplate(io.BytesIO(self._raw))
         try:
             docx_template.init_docx()
         except Exception as exc:  # -- python-docx raises many kinds on a broken package --
@@ -113,7 +165,7 @@ class CompiledTemplate:
         self._body_index = list(document).index(body)
         skeleton = copy.deepcopy(document)
         skeleton.remove(skeleton[self._body_index])
-        self._skeleton = skeleton
+        self._skeleton_element = skeleton
         body_source = docx_template.patch_xml(docx_template.get_xml())
         self._body = self._compile("word/document.xml", body_source)
         self._parts = tuple(self._compile(n, self._part_source(n)) for n in self._entries
@@ -130,22 +182,70 @@ class CompiledTemplate:
                                                                          body_source)
         # -- every part docgen does not render, compressed once, copied into each output --
         rendered = {self._body.name, _CORE, *(part.name for part in self._parts)}
-        self._zip = _ZipTemplate(raw, self._entries, rendered)
+        self._zip = _ZipTemplate.from_raw(self._raw, self._entries, rendered)
+
+    def _dump(self) -> bytes:
+        parts = tuple((p.name, p.source, p.code, p.proven) for p in (self._body, *self._parts))
+        return marshal.dumps((_ENTRY, self._entries, parts, self._body_index, self._head,
+                              self._tail, self._splice, self._zip.names, self._zip.records))
+
+    def _restore(self, payload: bytes) -> bool:
+        """Take the prepared state from a cache entry; False when it is not a sound one."""
+        try:
+            (tag, entries, parts, body_index, head, tail, splice, names,
+             records) = marshal.loads(payload)
+            if tag != _ENTRY:
+                return False
+            compiled = [_Part(name, source, _from_code(code), code, bool(proven))
+                        for name, source, code, proven in parts]
+        except Exception:  # -- a damaged entry: compile again and write it anew --
+            return False
+        self._entries, self._body_index = tuple(entries), int(body_index)
+        self._body, self._parts = compiled[0], tuple(compiled[1:])
+        self._head, self._tail, self._splice = bytes(head), bytes(tail), bool(splice)
+        self._zip = _ZipTemplate(tuple(names), dict(records))
+        return True
+
+    @property
+    def _docx(self) -> Any:
+        """docxtpl's template object, made when first needed (not on a cache hit)."""
+        if self._docx_template is None:
+            from docxtpl import DocxTemplate
+
+            docx_template = DocxTemplate(io.BytesIO(self._raw))
+            docx_template.init_docx()
+            self._docx_template = docx_template
+        return self._docx_template
+
+    @property
+    def _skeleton(self) -> Any:
+        """The document element without its body (for the tolerant render path)."""
+        if self._skeleton_element is None:
+            skeleton = copy.deepcopy(self._docx.docx.element)
+            skeleton.remove(skeleton[self._body_index])
+            self._skeleton_element = skeleton
+        return self._skeleton_element
 
     def _part_source(self, name: str) -> str:
+        from lxml import etree
+
         with zipfile.ZipFile(io.BytesIO(self._raw)) as archive:
-            root = etree.fromstring(archive.read(name), SAFE_PARSER)
-        return str(self._docx_template.patch_xml(etree.tostring(root, encoding="unicode")))
+            root = etree.fromstring(archive.read(name), _safe_parser())
+        return str(self._docx.patch_xml(etree.tostring(root, encoding="unicode")))
 
     def _compile(self, name: str, patched: str) -> _Part:
         source = re.sub(r"<w:p([ >])", r"\n<w:p\1", patched)
         source = _LITERAL_BRACE.sub(lambda m: _LITERAL_BRACES[m.group()], source)
+        _RAW_MARKUP.seen = False
         try:
-            template = ENVIRONMENT.from_string(source)
+            code = ENVIRONMENT.compile(source)
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateProblemError(self.name, [_located(name, source, exc.lineno, exc)]) \
                 from exc
-        return _Part(name, source, template)
+        # -- markup folded in at compile time (a constant ``|safe``) is not covered --
+        proven = not getattr(_RAW_MARKUP, "seen", False) and \
+            xmlproof.proves_well_formed(source, ENVIRONMENT)
+        return _Part(name, source, _from_code(code), code, proven)
 
     def render(self, context: Mapping[str, Any], properties: Mapping[str, str] | None = None
                ) -> bytes:
@@ -169,13 +269,17 @@ class CompiledTemplate:
         return xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
 
     def _render_body(self, context: Mapping[str, Any]) -> bytes:
+        _RAW_MARKUP.seen = False
         xml = self._fill(self._body, context)
         if self._splice:
             data = xml.encode("utf-8")
-            if _well_formed(data):
+            # -- proven once for the template, unless this render wrote raw markup --
+            if (self._body.proven and not _RAW_MARKUP.seen) or _well_formed(data):
                 return self._head + data + self._tail
+        from lxml import etree
+
         # -- as docxtpl does: a tolerant parse, the table grid fixed, image ids renumbered --
-        body = self._docx_template.fix_tables(xml)
+        body = self._docx.fix_tables(xml)
         for index, element in enumerate(body.iter("{*}docPr"), start=1001):
             element.attrib["id"] = str(index)  # -- as docxtpl's fix_docpr_ids --
         document = copy.deepcopy(self._skeleton)
@@ -183,10 +287,56 @@ class CompiledTemplate:
         return bytes(etree.tostring(document, encoding="UTF-8", standalone=True))
 
 
+def _from_code(code: CodeType) -> jinja2.Template:
+    """The Jinja template of compiled `code`, as ``from_string`` makes it."""
+    return ENVIRONMENT.template_class.from_code(ENVIRONMENT, code,
+                                                ENVIRONMENT.make_globals(None), None)
 
 
-#: Parses a template's XML without expanding entities or fetching anything (no XXE).
-SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+_toolchain: str | None = None
+
+
+def _cache_key(raw: bytes) -> str | None:
+    """The cache key of a template: its content, and everything that compiles it."""
+    global _toolchain
+    if cache.cache_dir() is None:
+        return None
+    if _toolchain is None:
+        from importlib.util import MAGIC_NUMBER, find_spec
+
+        from docgen import __version__
+
+        spec = find_spec("docxtpl")
+        docxtpl_file = Path(spec.origin) if spec is not None and spec.origin else None
+        code = hashlib.sha256()
+        for module in (__file__, xmlproof.__file__, formatting.__file__, docxtpl_file):
+            if module is not None:
+                code.update(Path(module).read_bytes())
+        _toolchain = "|".join((_ENTRY, __version__, sys.version, MAGIC_NUMBER.hex(),
+                               jinja2.__version__, code.hexdigest()))
+    digest = hashlib.sha256(_toolchain.encode() + b"\0" + raw).hexdigest()
+    return f"template-{digest}"
+
+
+def _safe_parser() -> etree.XMLParser:
+    """Parses a template's XML without expanding entities or fetching anything (no XXE)."""
+    global _SAFE_PARSER
+    if _SAFE_PARSER is None:
+        from lxml import etree
+
+        _SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True,
+                                       huge_tree=False)
+    return _SAFE_PARSER
+
+
+_SAFE_PARSER: etree.XMLParser | None = None
+
+
+def __getattr__(name: str) -> Any:
+    # -- ``fill.SAFE_PARSER`` for the toolkit, made on first use (lxml is imported then) --
+    if name == "SAFE_PARSER":
+        return _safe_parser()
+    raise AttributeError(name)
 
 
 def _well_formed(data: bytes) -> bool:
@@ -206,6 +356,8 @@ def _tables_are_static(docx_template: Any, source: str) -> bool:
     a tag in an attribute (``colspan``) or ``safe`` output, and docxtpl's ``fix_tables``
     leaves the template's own tables as they are: then it would leave every render's too.
     """
+    from lxml import etree
+
     parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True)
     tree = etree.fromstring(source, parser)
     for table in tree.iter(f"{{{W_NS}}}tbl"):
@@ -229,13 +381,19 @@ class _ZipTemplate:
 
     _DATE, _TIME = (ZIP_EPOCH[0] - 1980) << 9 | ZIP_EPOCH[1] << 5 | ZIP_EPOCH[2], 0
 
-    def __init__(self, raw: bytes, names: tuple[str, ...], replaced: set[str]) -> None:
-        self.names = names + ((_CORE,) if _CORE not in names else ())
-        self.records: dict[str, tuple[bytes, bytes]] = {}
+    def __init__(self, names: tuple[str, ...], records: dict[str, tuple[bytes, bytes]]) -> None:
+        self.names = names
+        self.records = records
+
+    @classmethod
+    def from_raw(cls, raw: bytes, names: tuple[str, ...], replaced: set[str]) -> _ZipTemplate:
+        """The package `raw` with the parts in `replaced` left to each render."""
+        made = cls(names + ((_CORE,) if _CORE not in names else ()), {})
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            for name in self.names:
+            for name in made.names:
                 if name not in replaced:
-                    self.records[name] = self._record(name, archive.read(name))
+                    made.records[name] = made._record(name, archive.read(name))
+        return made
 
     def _record(self, name: str, data: bytes) -> tuple[bytes, bytes]:
         """(local header + compressed data, central directory header with offset 0)."""
@@ -268,18 +426,22 @@ class _ZipTemplate:
         return b"".join(body) + central_bytes + end
 
 
-_cache: dict[tuple[Path, int, int], CompiledTemplate] = {}
+_cache: dict[tuple[Path, int, int, int, int], CompiledTemplate] = {}
 _cache_lock = threading.Lock()
 
 
 def compile_template(path: Path) -> CompiledTemplate:
-    """Return the compiled template at `path`, cached per path and modification time."""
+    """Return the compiled template at `path`, cached per path and file identity.
+
+    In memory per path, modification and change time, size and inode (a file swapped for
+    another keeps none of them all: its change time moves); on disk per content hash.
+    """
     resolved = path.resolve()
     try:
         stat = resolved.stat()
     except FileNotFoundError as exc:
         raise _problem(path.name, "TEMPLATE-FILE", f"找不到模板文件：{path}") from exc
-    key = (resolved, stat.st_mtime_ns, stat.st_size)
+    key = (resolved, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino)
     with _cache_lock:
         cached = _cache.get(key)
     if cached is None:
@@ -302,6 +464,8 @@ def render_with_docxtpl(template: Path, context: Mapping[str, Any]) -> bytes:
 
     The reference the compiled renderer is tested against, and the benchmark baseline.
     """
+    from docxtpl import DocxTemplate
+
     doc = DocxTemplate(str(template))
     doc.render(dict(context), ENVIRONMENT)
     out = io.BytesIO()
@@ -358,6 +522,8 @@ def _check_zip(raw: bytes, name: str) -> tuple[str, ...]:
 
 def _declares_doctype(data: bytes) -> bool:
     """Whether an XML part has a DOCTYPE (where entities are declared), in any encoding."""
+    from lxml import etree
+
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     try:
         info = etree.fromstring(data, parser).getroottree().docinfo
@@ -415,7 +581,9 @@ def _located(part: str, source: str, line: int | None, exc: BaseException) -> Is
     code = "TEMPLATE-SECURITY" if isinstance(exc, SecurityError) else (
         "TEMPLATE-SYNTAX" if isinstance(exc, jinja2.TemplateSyntaxError) else "TEMPLATE-FIELD")
     message = str(getattr(exc, "message", None) or exc)
-    if not isinstance(exc, (jinja2.TemplateError, SecurityError)):
+    if isinstance(exc, IllegalCharacterError):
+        code = "TEXT-CONTROL-CHAR"
+    elif not isinstance(exc, (jinja2.TemplateError, SecurityError)):
         code = "TEMPLATE-ERROR"
         message = f"模板中的表达式运算出错（{type(exc).__name__}：{exc}）"
     return Issue(code=code, path=f"{where}{paragraph}", message=message, context=text or None)
