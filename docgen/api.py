@@ -56,18 +56,20 @@ class Prepared:
 
     @overload
     def render(self, out: None = None, *, template: str | Path | None = ...,
-               pdf: bool = ..., allow_errors: bool = ...) -> bytes: ...
+               pdf: bool = ..., allow_errors: bool = ..., durable: bool = ...) -> bytes: ...
     @overload
     def render(self, out: str | Path, *, template: str | Path | None = ...,
-               pdf: bool = ..., allow_errors: bool = ...) -> Rendered: ...
+               pdf: bool = ..., allow_errors: bool = ..., durable: bool = ...) -> Rendered: ...
 
     def render(self, out: str | Path | None = None, *, template: str | Path | None = None,
-               pdf: bool = False, allow_errors: bool = False) -> bytes | Rendered:
+               pdf: bool = False, allow_errors: bool = False,
+               durable: bool = True) -> bytes | Rendered:
         """Fill the template: the bytes when `out` is None, else write `out` atomically.
 
         Raises `InvalidReportError` with every issue when the report has errors (consistency
         errors only are allowed with `allow_errors`), `TemplateProblemError` for a `template`
-        with problems. The file at `out` is complete or absent.
+        with problems. The file at `out` is complete or absent; with `durable` false it is
+        not synced to disk (the caller syncs, as `docgen.batch` does once per batch).
         """
         if not self.renderable(allow_errors=allow_errors) or self.context is None:
             raise InvalidReportError(self.issues)
@@ -90,7 +92,7 @@ class Prepared:
             data = docx_to_pdf(data)
         if target is None:
             return data
-        write_atomic(target, data)
+        write_atomic(target, data, durable=durable)
         return Rendered(target, self.issues)
 
 

@@ -1,9 +1,13 @@
 """Render many reports at once: one compiled template per kind, parallel workers, no early stop.
 
 A city or province renders the reports of hundreds of agencies in one run. Every worker
-process compiles each template once (`docgen.fill.compile_template` caches it per path and
-modification time) and then only fills in values; a report that fails keeps its issues and
-the others go on.
+process compiles the templates its reports use once (`docgen.engine.fill.compile_template`,
+from the user's cache when it was compiled before) and then only fills in values; a report
+that fails keeps its issues and the others go on. A JSON Lines file is never held in memory:
+each line is found by its byte offset and read where it is rendered.
+
+Outputs are written without an fsync each; one sync of the output file system when the batch
+ends makes them all durable at once (see docs/performance.md for what a crash leaves).
 
 >>> safe_name('金东区/经济:商务局?')
 '金东区_经济_商务局_'
@@ -21,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from docgen.errors import DataFileError, DocgenError, Issue, UsageError
-from docgen.kinds import FORMAT_VERSIONS, ReportKind, get_kind
+from docgen.kinds import ReportKind
 
 __all__ = [
     "BatchResult",
@@ -43,16 +47,33 @@ _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
 _WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class JsonLine:
-    """One line of a JSON Lines file: one report, parsed where it is rendered."""
+    """One line of a JSON Lines file: one report, read and parsed where it is rendered.
+
+    `offset` and `size` say where its bytes are in the file (the text is not kept: a batch of
+    100,000 lines holds a few small numbers per line).
+    """
 
     path: Path
     line: int
-    text: str
+    offset: int
+    size: int
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}"
+
+    @property
+    def text(self) -> str:
+        """The line's text, read from the file."""
+        try:
+            with self.path.open("rb") as handle:
+                handle.seek(self.offset)
+                return handle.read(self.size).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise DataFileError(f"{self}：不是 UTF-8 编码的文本") from exc
+        except OSError as exc:
+            raise DataFileError(f"无法读取 {self}：{exc}") from exc
 
     def load(self) -> dict[str, Any]:
         """Return the report on this line, exact decimals kept (as `docgen.load` does)."""
@@ -156,13 +177,18 @@ def render_many(reports: Iterable[tuple[str, Source]], outdir: str | Path, *, jo
         return result
     folder.mkdir(parents=True, exist_ok=True)
     workers = min(_cpu_count() if jobs <= 0 else jobs, len(work))
-    _warm(config, every_kind=workers > 1)
+    _warm(config)
     outcomes: list[Outcome | None] = [None] * len(work)
-    for done, outcome in enumerate(_run(config, work, workers), start=1):
-        index, found = outcome
-        outcomes[index] = found
-        if progress is not None:
-            progress(done, len(work), found)
+    try:
+        for done, outcome in enumerate(_run(config, work, workers), start=1):
+            index, found = outcome
+            outcomes[index] = found
+            if progress is not None:
+                progress(done, len(work), found)
+    finally:
+        from docgen.engine.files import sync_folder
+
+        sync_folder(folder)  # -- one sync for every file written (each skipped its fsync) --
     result.outcomes = [o for o in outcomes if o is not None]
     return result
 
@@ -210,7 +236,6 @@ def _init_worker(config: _Config) -> None:
     """Keep the configuration and compile the templates (a no-op if inherited by fork)."""
     global _WORKER_CONFIG
     _WORKER_CONFIG = config
-    _warm(config, every_kind=True)
 
 
 def _worker(chunk: Sequence[_Job]) -> list[Outcome]:
@@ -219,27 +244,19 @@ def _worker(chunk: Sequence[_Job]) -> list[Outcome]:
     return [_render_one(config, job) for job in chunk]
 
 
-def _warm(config: _Config, *, every_kind: bool) -> None:
-    """Compile the templates (and load the schemas) the reports will most likely use.
+def _warm(config: _Config) -> None:
+    """Compile a template given for every report, so a broken one raises
+    `TemplateProblemError` here, before any report.
 
-    A broken custom template raises `TemplateProblemError` here, before any report. Shipped
-    kinds are all warmed only for worker pools (a single process compiles on first use).
+    Shipped kinds are not compiled up front: each process compiles (or loads from the cache)
+    only the templates its reports use, on first use.
     """
     from docgen.engine.fill import compile_template
-    from docgen.engine.schema import load_schema
 
-    if isinstance(config.kind, ReportKind):
-        kinds = [config.kind]
-    elif isinstance(config.kind, str):
-        kinds = [get_kind(config.kind)]
-    else:
-        kinds = [get_kind(v) for v in FORMAT_VERSIONS] if every_kind else []
-    for found in kinds:
-        load_schema(found.schema_path)
-        if config.template is None:
-            compile_template(found.template_path)
     if config.template is not None:
         compile_template(config.template)
+    elif isinstance(config.kind, ReportKind) and config.kind.template_path is not None:
+        compile_template(config.kind.template_path)
 
 
 def _render_one(config: _Config, job: _Job) -> Outcome:
@@ -253,14 +270,14 @@ def _render_one(config: _Config, job: _Job) -> Outcome:
     try:
         data = job.source.load() if isinstance(job.source, JsonLine) else job.source
         prepared = prepare(data, kind=config.kind)
-        written = prepared.render(target, template=config.template).path
+        written = prepared.render(target, template=config.template, durable=False).path
         issues = prepared.issues
         files = [written]
         if config.pdf:
             from docgen.engine.pdf import docx_to_pdf
 
             pdf = written.with_suffix(".pdf")
-            write_atomic(pdf, docx_to_pdf(written.read_bytes()))
+            write_atomic(pdf, docx_to_pdf(written.read_bytes()), durable=False)
             files.append(pdf)
         return Outcome(job.name, source, tuple(files), tuple(issues))
     except (InvalidReportError, TemplateProblemError) as exc:
@@ -343,14 +360,23 @@ def collect_inputs(inputs: Iterable[str | Path]) -> list[tuple[str, Source]]:
 
 
 def _json_lines(path: Path) -> list[tuple[str, Source]]:
+    """One (name, `JsonLine`) per non-blank line; each line is read, checked to be UTF-8 and
+    dropped (only its offset and size are kept)."""
+    found: list[tuple[str, Source]] = []
     try:
-        with path.open(encoding="utf-8-sig") as handle:
-            return [(f"{path.stem}-{number}", JsonLine(path, number, text))
-                    for number, text in enumerate(handle, start=1) if text.strip()]
+        with path.open("rb") as handle:
+            offset = 3 if handle.read(3) == b"\xef\xbb\xbf" else 0  # -- a BOM --
+            handle.seek(offset)
+            for number, raw in enumerate(handle, start=1):
+                if raw.decode("utf-8").strip():
+                    found.append((f"{path.stem}-{number}", JsonLine(path, number, offset,
+                                                                      len(raw))))
+                offset += len(raw)
     except UnicodeDecodeError as exc:
         raise DataFileError(f"{path}：不是 UTF-8 编码的文本") from exc
     except OSError as exc:
         raise UsageError(f"无法读取 {path}：{exc}") from exc
+    return found
 
 
 # -- the command -----------------------------------------------------------------------------

@@ -25,10 +25,12 @@ def refuse_overwriting(target: Path, inputs: Sequence[Path]) -> None:
             raise UsageError(f"拒绝覆盖输入文件：{target}")
 
 
-def write_atomic(target: Path, data: bytes) -> None:
+def write_atomic(target: Path, data: bytes, *, durable: bool = True) -> None:
     """Write `data` to `target` through a temporary file in the same folder, then rename.
 
     The file is complete or absent; an output docgen cannot write raises `UsageError`.
+    With `durable` false the data is not synced to disk before the rename: the caller
+    promises one `sync_folder` when it is done (a batch: one sync instead of one per file).
     """
     if target.is_dir():
         raise UsageError(f"无法写入 {target}：这是一个文件夹，请在其后加上文件名")
@@ -41,7 +43,8 @@ def write_atomic(target: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.chmod(temp, 0o644)
         os.replace(temp, target)
     except BaseException as exc:
@@ -49,3 +52,23 @@ def write_atomic(target: Path, data: bytes) -> None:
         if isinstance(exc, OSError):
             raise UsageError(f"无法写入 {target}：{exc.strerror or exc}") from exc
         raise
+
+
+def sync_folder(folder: Path) -> None:
+    """Make every file written to `folder`'s file system durable: one ``syncfs`` (Linux), or
+    a whole-system ``sync`` where that is missing."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        os.sync()
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if getattr(libc, "syncfs", None) is None or libc.syncfs(fd) != 0:
+            os.sync()
+    except OSError:
+        os.sync()
+    finally:
+        os.close(fd)
