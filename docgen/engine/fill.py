@@ -92,6 +92,23 @@ def _finalize(value: Any) -> Any:
     return value
 
 
+#: What a plain dict has as attributes (methods): ``x.items`` is the method, as in Jinja.
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Environment(SandboxedEnvironment):
+    """The sandbox, with a plain dict's keys found without the failed attribute lookup (and
+    its exception) the sandbox tries first: the same value, half the fill time."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 def make_environment() -> SandboxedEnvironment:
     """Return the Jinja environment every docgen template renders in.
 
@@ -99,7 +116,7 @@ def make_environment() -> SandboxedEnvironment:
     the render instead of leaving a blank in an official document; autoescaped, so ``&`` and
     ``<`` in data cannot corrupt the document XML (docxtpl does not escape by default).
     """
-    env = SandboxedEnvironment(
+    env = _Environment(
         undefined=jinja2.StrictUndefined, autoescape=True, finalize=_finalize
     )
     env.filters.update(formatting.FILTERS)
