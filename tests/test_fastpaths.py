@@ -177,3 +177,22 @@ def test_json_lines_with_bom_crlf_and_cjk(tmp_path: Path) -> None:
     assert result.failed[0].source == f"{lines}:3"
     title = "泽安县市场监督管理局2025年政府信息公开工作年度报告"
     assert title in visible_texts(tmp_path / "out" / "报告-4.docx")
+
+
+def test_warm_cache_render_imports_no_heavy_library(tmp_path: Path) -> None:
+    """With the template in the cache, a valid report renders without jsonschema, docxtpl,
+    python-docx or lxml (each costs the one-off command start-up time)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from docgen.cli import main; "
+            f"main(['render', {str(EXAMPLES / 'jindong-2019.json')!r}, '-o', "
+            f"{str(tmp_path / 'out.docx')!r}]); "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & "
+            "{'jsonschema', 'docxtpl', 'docx', 'lxml'}))")
+    env = {**os.environ, "DOCGEN_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("DOCGEN_CACHE", None)
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           env=env, check=True).stdout.splitlines()[-1] for _ in range(2)]
+    assert runs[0] != "[]"  # -- the first compiled the template --
+    assert runs[1] == "[]"
