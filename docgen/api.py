@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, overload
 
-from docgen.engine.fastcheck import is_valid
+from docgen.engine.fastcheck import has_illegal_text, is_valid
 from docgen.engine.files import refuse_overwriting, refuse_wrong_suffix, write_atomic
 from docgen.engine.loading import as_report, load
 from docgen.engine.schema import iter_schema_issues, iter_text_issues, load_schema, with_labels
@@ -131,7 +131,8 @@ def prepare(report: Source, *, kind: ReportKind | str | None = None,
     # -- jsonschema only for data the fast check does not accept: its messages, its speed --
     valid = is_valid(resolved.schema_path, data)
     found = [] if valid else list(iter_schema_issues(resolved.schema_path, data))
-    found += iter_text_issues(data)
+    if has_illegal_text(data):
+        found += iter_text_issues(data)
     derived = resolved.derive(data) if resolved.derive is not None else dict(data)
     for rule in resolved.rules:
         found += rule(derived)

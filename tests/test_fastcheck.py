@@ -22,9 +22,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import docgen
-from docgen.engine.fastcheck import compile_check, is_valid
+from docgen.engine.fastcheck import compile_check, has_illegal_text, is_valid
 from docgen.engine.loading import load
-from docgen.engine.schema import _validator
+from docgen.engine.schema import _validator, iter_text_issues
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = [ROOT / "examples" / "jindong-2019.json", ROOT / "examples" / "county-bureau-2025.json"]
@@ -165,3 +165,21 @@ def test_dates_agree(value: Any) -> None:
     data, schema = copy.deepcopy(REPORTS[1][0]), REPORTS[1][1]
     data["published"] = value
     assert is_valid(schema, data) == (not list(_validator(schema).iter_errors(data)))
+
+
+@settings(max_examples=N, deadline=None, suppress_health_check=list(HealthCheck))
+@given(mutated(), st.sampled_from(["\x00", "\x07", "\x0b", "\x1f", "\ud800", "\uffff", "\t",
+                                   "\n", "\u2028", "é"]), st.booleans())
+def test_text_scan_agrees(case: tuple[Any, Path], char: str, in_key: bool) -> None:
+    """The fast text scan says no exactly when the located check finds nothing."""
+    data, _ = case
+    leaves = [p for p in _places(data)[1:] if isinstance(_at(data, p), str)]
+    if leaves:
+        path = leaves[len(leaves) // 2]
+        parent = _at(data, path[:-1])
+        if in_key and isinstance(parent, dict):
+            parent[path[-1] + char] = parent.pop(path[-1])
+        else:
+            parent[path[-1]] = f"a{char}b"
+    found = [i for i in iter_text_issues(data)]
+    assert has_illegal_text(data) == bool(found)

@@ -28,7 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["compile_check", "is_valid", "schema_check"]
+__all__ = ["XML_ILLEGAL", "compile_check", "has_illegal_text", "is_valid", "schema_check"]
 
 Check = Callable[[Any], bool]
 
@@ -40,6 +40,8 @@ _SUPPORTED = frozenset({"type", "properties", "required", "additionalProperties"
                         "enum", "const", "minimum", "maximum", "exclusiveMinimum",
                         "exclusiveMaximum", "anyOf", "allOf", "oneOf", "$ref", "format",
                         "minLength", "maxLength", "minItems", "maxItems"}) | _ANNOTATIONS
+#: Characters XML 1.0 cannot hold (as `docgen.engine.schema`'s TEXT-CONTROL-CHAR check).
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 #: As jsonschema's date format check (an ASCII YYYY-MM-DD that is a real date).
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
@@ -248,3 +250,29 @@ def is_valid(path: Path, data: Any) -> bool:
         return check(data)
     except Exception:  # -- e.g. a NaN Decimal compared with a bound: let jsonschema say --
         return False
+
+
+def has_illegal_text(data: Any) -> bool:
+    """Whether any string (or key) in `data` may hold a character XML cannot hold.
+
+    A fast yes/no for loaded data (plain dicts, lists, strings); anything else answers True,
+    so the located check (`docgen.engine.schema.iter_text_issues`) runs and decides.
+    """
+    search = XML_ILLEGAL.search
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        kind = type(value)
+        if kind is str:
+            if search(value):
+                return True
+        elif kind is dict:
+            for key in value:
+                if type(key) is not str or search(key):
+                    return True
+            stack.extend(value.values())
+        elif kind is list:
+            stack.extend(value)
+        elif isinstance(value, (str, Mapping, list)):
+            return True  # -- a subclass: leave it to the thorough walk --
+    return False

@@ -32,6 +32,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from docgen.engine import cache, formatting, xmlproof
+from docgen.engine.fastcheck import XML_ILLEGAL
 from docgen.errors import Issue, TemplateProblemError
 
 if TYPE_CHECKING:  # -- docxtpl (python-docx) and lxml load only when a template is compiled --
@@ -59,8 +60,6 @@ _LITERAL_BRACES = {"{_{": "{{ '{{' }}", "}_}": "{{ '}}' }}", "{_%": "{{ '{%' }}"
 _LITERAL_BRACE = re.compile("|".join(re.escape(k) for k in _LITERAL_BRACES))
 
 
-#: Characters XML 1.0 cannot hold; Word refuses a file that contains them.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 #: Set when a render wrote a value that is markup already (not escaped): ``|safe``, a macro.
 _RAW_MARKUP = threading.local()
 
@@ -83,7 +82,7 @@ def _finalize(value: Any) -> Any:
         return value
     else:
         text = str(value)
-    bad = _XML_ILLEGAL.search(text)
+    bad = XML_ILLEGAL.search(text)
     if bad:
         raise IllegalCharacterError(
             f"模板写入的值含有 Word 文件无法保存的控制字符 U+{ord(bad.group()):04X}，已拒绝")
