@@ -320,16 +320,18 @@ def _cache_key(raw: bytes) -> str | None:
     if _toolchain is None:
         from importlib.util import MAGIC_NUMBER, find_spec
 
-        from docgen import __version__
-
         spec = find_spec("docxtpl")
         docxtpl_file = Path(spec.origin) if spec is not None and spec.origin else None
+        # -- docgen's version (its __init__, read, not imported: imports point one way), the
+        # code that compiles, and docxtpl's --
+        version_file = Path(__file__).resolve().parents[1] / "__init__.py"
         code = hashlib.sha256()
-        for module in (__file__, xmlproof.__file__, formatting.__file__, docxtpl_file):
+        for module in (version_file, __file__, xmlproof.__file__, formatting.__file__,
+                       docxtpl_file):
             if module is not None:
                 code.update(Path(module).read_bytes())
-        _toolchain = "|".join((_ENTRY, __version__, sys.version, MAGIC_NUMBER.hex(),
-                               jinja2.__version__, code.hexdigest()))
+        _toolchain = "|".join((_ENTRY, sys.version, MAGIC_NUMBER.hex(), jinja2.__version__,
+                               code.hexdigest()))
     digest = hashlib.sha256(_toolchain.encode() + b"\0" + raw).hexdigest()
     return f"template-{digest}"
 
