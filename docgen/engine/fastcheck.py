@@ -223,8 +223,8 @@ def compile_check(schema: Mapping[str, Any]) -> Check | None:
     uses a keyword (or a form of one) this module does not compile."""
     try:
         check = _Compiler(schema).node(schema)
-    except _Unsupported:
-        return None
+    except (_Unsupported, RecursionError, TypeError, ValueError):
+        return None  # -- a form not compiled, or a schema too deep: jsonschema decides --
     return check
 
 
