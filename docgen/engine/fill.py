@@ -86,7 +86,7 @@ def _finalize(value: Any) -> Any:
     if bad:
         raise IllegalCharacterError(
             f"模板写入的值含有 Word 文件无法保存的控制字符 U+{ord(bad.group()):04X}，已拒绝")
-    if isinstance(value, Markup) or hasattr(value, "__html__"):
+    if type(value) is not str and (isinstance(value, Markup) or hasattr(value, "__html__")):
         _RAW_MARKUP.seen = True
     return value
 
