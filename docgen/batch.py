@@ -149,6 +149,10 @@ class _Job:
     source: Source
 
 
+#: What a finished job is replaced by in the parent's list (its source is let go).
+_DONE = _Job(-1, "", {})
+
+
 def render_many(reports: Iterable[tuple[str, Source]], outdir: str | Path, *, jobs: int = 0,
                 pdf: bool = False, kind: ReportKind | str | None = None,
                 template: str | Path | None = None,
@@ -172,6 +176,7 @@ def render_many(reports: Iterable[tuple[str, Source]], outdir: str | Path, *, jo
 
         require_libreoffice()  # -- say it once, not once per report --
     work = [_Job(i, n, s) for i, (n, s) in enumerate(_unique(reports))]
+    del reports  # -- the jobs hold what is needed; each is let go once its report is done --
     config = _Config(folder, pdf, kind, Path(template) if template is not None else None)
     result = BatchResult()
     if not work:
@@ -184,6 +189,7 @@ def render_many(reports: Iterable[tuple[str, Source]], outdir: str | Path, *, jo
         for done, outcome in enumerate(_run(config, work, workers), start=1):
             index, found = outcome
             outcomes[index] = found = _compact(found, work[index].name, folder)
+            work[index] = _DONE  # -- already handed to a worker: free its source --
             if progress is not None:
                 progress(done, len(work), found)
     finally:
