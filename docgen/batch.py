@@ -213,8 +213,8 @@ def _run(config: _Config, work: Sequence[_Job], workers: int) -> Iterator[tuple[
         return
     size = max(1, min(MAX_CHUNK, len(work) // (workers * 8)))
     chunks = (work[i:i + size] for i in range(0, len(work), size))
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                             initargs=(config,)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(config,),
+                             mp_context=_pool_context(config, len(work))) as pool:
         # -- a bounded number of tasks in flight (not one per chunk up front): the parent's
         # memory stays the same for 1,000 reports or 100,000 --
         pending = {pool.submit(_worker, c): c for c in itertools.islice(chunks, workers * 4)}
@@ -230,6 +230,27 @@ def _run(config: _Config, work: Sequence[_Job], workers: int) -> Iterator[tuple[
         finally:
             for future in pending:
                 future.cancel()
+
+
+#: From this many reports on, workers start from a fresh process (forkserver) instead of a
+#: fork of the parent, which by then holds every input's job: a forked worker would carry
+#: (and, as its collector walks them, copy) tens of MB of it. Below it, a fork's faster start
+#: wins.
+LARGE_BATCH = 20_000
+
+
+def _pool_context(config: _Config, count: int) -> Any:
+    """The multiprocessing context for the workers: None (the default, fork on Linux), or
+    forkserver for a large batch of shipped kinds (a custom `ReportKind`'s Python rules may
+    not be importable in a fresh process, so it always forks)."""
+    import multiprocessing
+
+    if count < LARGE_BATCH or isinstance(config.kind, ReportKind) or \
+            "forkserver" not in multiprocessing.get_all_start_methods():
+        return None
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["docgen.batch", "docgen.api", "docgen.engine.fill"])
+    return context
 
 
 def _collect(future: Future[list[Outcome]], chunk: Sequence[_Job]) -> list[Outcome]:

@@ -196,3 +196,22 @@ def test_warm_cache_render_imports_no_heavy_library(tmp_path: Path) -> None:
                            env=env, check=True).stdout.splitlines()[-1] for _ in range(2)]
     assert runs[0] != "[]"  # -- the first compiled the template --
     assert runs[1] == "[]"
+
+
+def test_large_batch_workers_start_fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large batch's workers come from a fresh process (not a fork of the parent holding
+    every input); they write the same documents."""
+    from docgen import batch
+
+    monkeypatch.setattr(batch, "LARGE_BATCH", 2)
+    county = json.loads((EXAMPLES / "county-bureau-2025.json").read_text(encoding="utf-8"))
+    reports = [(f"r{i}", county) for i in range(3)]
+
+    fresh = render_many(reports, tmp_path / "fresh", jobs=2)
+    monkeypatch.setattr(batch, "LARGE_BATCH", 10**9)
+    assert render_many(reports, tmp_path / "forked", jobs=2).ok
+
+    assert fresh.ok and len(fresh.rendered) == 3
+    for name in ("r0", "r1", "r2"):
+        assert (tmp_path / "fresh" / f"{name}.docx").read_bytes() == \
+            (tmp_path / "forked" / f"{name}.docx").read_bytes()
