@@ -23,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zipfile
 from collections.abc import Callable, Sequence
@@ -216,6 +217,8 @@ def scenario(name: str, count: int, jobs: int, outdir: str) -> dict[str, float]:
     lines = Path(outdir).parent / f"{Path(outdir).name}.jsonl"
     if name == "jsonl":
         _write_lines(lines, count)
+    sampler = _Descendants()
+    sampler.start()
     start = time.perf_counter()
     if name == "docxtpl":
         with ProcessPoolExecutor(max_workers=jobs) as pool:
@@ -237,8 +240,51 @@ def scenario(name: str, count: int, jobs: int, outdir: str) -> dict[str, float]:
         assert result.ok and len(result.rendered) == count, "JSON Lines batch failed"
         lines.unlink()
     seconds = time.perf_counter() - start
-    worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # -- KB --
-    return {"seconds": seconds, "parent_mb": _own_peak_mb(), "worker_mb": worker_mb}
+    sampler.stop()
+    # -- the workers' peak: waited-for children (forked workers), and what the sampler saw of
+    # every descendant (workers started by a forkserver are its children, not ours) --
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # -- KB --
+    return {"seconds": seconds, "parent_mb": _own_peak_mb(),
+            "worker_mb": max(children, sampler.peak_mb)}
+
+
+class _Descendants(threading.Thread):
+    """Samples the peak memory (VmHWM) of every process descended from this one."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak_mb = 0.0
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        while not self._done.wait(0.2):
+            self._sample()
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
+
+    def _sample(self) -> None:
+        parents: dict[int, int] = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                    parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+                except (OSError, ValueError, IndexError):
+                    continue
+        me = os.getpid()
+        for pid in parents:
+            ancestor, hops = parents.get(pid), 0
+            while ancestor not in (None, 0, 1, me) and hops < 8:
+                ancestor, hops = parents.get(ancestor), hops + 1
+            if ancestor == me:
+                try:
+                    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                        if line.startswith("VmHWM:"):
+                            self.peak_mb = max(self.peak_mb, int(line.split()[1]) / 1024)
+                except OSError:
+                    continue
 
 
 def _own_peak_mb() -> float:
