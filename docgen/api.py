@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, overload
 
+from docgen.engine.fastcheck import has_illegal_text, is_valid
 from docgen.engine.files import is_html, refuse_overwriting, refuse_wrong_suffix, write_atomic
 from docgen.engine.loading import as_report
 from docgen.engine.loading import load as load_data
@@ -64,16 +65,17 @@ class Prepared:
 
     @overload
     def render(self, out: None = None, *, template: str | Path | None = ...,
-               pdf: bool = ..., allow_errors: bool = ..., allow_external: bool = ...
-               ) -> bytes: ...
+               pdf: bool = ..., allow_errors: bool = ..., allow_external: bool = ...,
+               durable: bool = ...) -> bytes: ...
     @overload
     def render(self, out: str | Path, *, template: str | Path | None = ...,
                pdf: bool = ..., allow_errors: bool = ..., fragment: bool = ...,
-               allow_external: bool = ...) -> Rendered: ...
+               allow_external: bool = ..., durable: bool = ...) -> Rendered: ...
 
     def render(self, out: str | Path | None = None, *, template: str | Path | None = None,
                pdf: bool = False, allow_errors: bool = False,
-               fragment: bool = False, allow_external: bool = False) -> bytes | Rendered:
+               fragment: bool = False, allow_external: bool = False,
+               durable: bool = True) -> bytes | Rendered:
         """Fill the template: the bytes when `out` is None, else write `out` atomically.
 
         An `out` named ``.html``/``.htm`` gets the web page (`render_html`; `fragment`: only
@@ -81,7 +83,9 @@ class Prepared:
         `InvalidReportError` with every issue when the report has errors (consistency errors
         only are allowed with `allow_errors`), `TemplateProblemError` for a `template` with
         problems — among them external content (linked pictures or files, INCLUDE/DDE fields,
-        OLE objects), unless `allow_external`. The file at `out` is complete or absent.
+        OLE objects), unless `allow_external`. The file at `out` is complete or absent; with
+        `durable` false it is not synced to disk (the caller syncs, as `docgen.batch` does
+        once per batch).
         """
         target = None if out is None else Path(out)
         if target is None and fragment:
@@ -93,7 +97,7 @@ class Prepared:
             refuse_overwriting(target, [p for p in (self.source, used) if p is not None])
             html = self.render_html(template=template, fragment=fragment,
                                     allow_errors=allow_errors, allow_external=allow_external)
-            write_atomic(target, html.encode("utf-8"))
+            write_atomic(target, html.encode("utf-8"), durable=durable)
             return Rendered(target, self.issues)
         context = self._context(allow_errors)
         from docgen.engine.fill import render_docx
@@ -120,7 +124,7 @@ class Prepared:
             data = docx_to_pdf(data)
         if target is None:
             return data
-        write_atomic(target, data)
+        write_atomic(target, data, durable=durable)
         return Rendered(target, self.issues)
 
     def render_html(self, *, template: str | Path | None = None, fragment: bool = False,
@@ -234,8 +238,11 @@ def prepare(report: Source, *, kind: ReportKind | str | None = None,
         return Prepared(resolved, dict(data), (conflict,), None, source)
     last_year = None if previous is None else _report(previous)
     schema = load_schema(resolved.schema_path)
-    found = list(iter_schema_issues(resolved.schema_path, data))
-    found += iter_text_issues(data)
+    # -- jsonschema only for data the fast check does not accept: its messages, its speed --
+    valid = is_valid(resolved.schema_path, data)
+    found = [] if valid else list(iter_schema_issues(resolved.schema_path, data))
+    if has_illegal_text(data):
+        found += iter_text_issues(data)
     derived = resolved.derive(data) if resolved.derive is not None else dict(data)
     for rule in resolved.rules:
         found += rule(derived)

@@ -52,23 +52,40 @@ _WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$", re.IGN
 
 @dataclass(frozen=True)
 class JsonLine:
-    """One line of a JSON Lines file: one report, parsed where it is rendered."""
+    """One line of a JSON Lines file: one report, read and parsed where it is rendered.
+
+    `offset` and `size` say where its bytes are in the file (the text is not kept: a batch of
+    100,000 lines holds a few small numbers per line).
+    """
 
     path: Path
     line: int
-    text: str
+    offset: int
+    size: int
     #: Why the line cannot be read (not UTF-8), said with its line number; None if it can.
     invalid: str | None = None
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}"
 
+    @property
+    def text(self) -> str:
+        """The line's text, read from the file."""
+        if self.invalid is not None:
+            raise DataFileError(self.invalid)
+        try:
+            with self.path.open("rb") as handle:
+                handle.seek(self.offset)
+                return handle.read(self.size).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise DataFileError(f"{self}：不是 UTF-8 编码的文本") from exc
+        except OSError as exc:
+            raise DataFileError(f"无法读取 {self}：{exc}") from exc
+
     def load(self) -> dict[str, Any]:
         """Return the report on this line, exact decimals kept (as `docgen.load` does)."""
         from docgen.engine.loading import load_json_text
 
-        if self.invalid is not None:
-            raise DataFileError(self.invalid)
         return load_json_text(self.text, str(self.path), self.line)
 
 
@@ -183,15 +200,20 @@ def render_many(reports: Iterable[tuple[str, Source]], outdir: str | Path, *, jo
         return result
     folder.mkdir(parents=True, exist_ok=True)
     workers = min(_cpu_count() if jobs <= 0 else jobs, len(work))
-    _warm(config, every_kind=workers > 1 or html)
+    _warm(config, every_kind=False)
     outcomes: list[Outcome | None] = [None] * len(work)
-    for done, outcome in enumerate(_run(config, work, workers), start=1):
-        index, found = outcome
-        if not found.ok:
-            found = replace(found, removed=_remove_stale(folder, found.name))
-        outcomes[index] = found
-        if progress is not None:
-            progress(done, len(work), found)
+    try:
+        for done, outcome in enumerate(_run(config, work, workers), start=1):
+            index, found = outcome
+            if not found.ok:
+                found = replace(found, removed=_remove_stale(folder, found.name))
+            outcomes[index] = found
+            if progress is not None:
+                progress(done, len(work), found)
+    finally:
+        from docgen.engine.files import sync_folder
+
+        sync_folder(folder)  # -- one sync for every file written (each skipped its fsync) --
     result.outcomes = [o for o in outcomes if o is not None]
     result.foreign = _foreign(folder, {job.name.casefold() for job in work})
     return result
@@ -246,25 +268,27 @@ def _run(config: _Config, work: Sequence[_Job], workers: int) -> Iterator[tuple[
     with tempfile.TemporaryDirectory(prefix="docgen-batch-") as markers:
         while pending:
             size = max(1, min(MAX_CHUNK, len(pending) // (workers * 8)))
-            unfinished = yield from _pool(config, pending, workers, size, Path(markers))
+            unfinished = yield from _pool(config, pending, workers, size, Path(markers),
+                                          len(work))
             suspects = [job for job in unfinished if (Path(markers) / str(job.index)).exists()]
             for job in suspects:
                 (Path(markers) / str(job.index)).unlink(missing_ok=True)
-                lost = yield from _pool(config, [job], 1, 1, Path(markers))
+                lost = yield from _pool(config, [job], 1, 1, Path(markers), len(work))
                 for dead in lost:
                     yield dead.index, _failed(dead, "BATCH-WORKER",
                                               "工作进程意外退出（可能被终止或内存不足），本报告未生成")
             pending = [job for job in unfinished if job not in suspects]
 
 
-def _pool(config: _Config, work: Sequence[_Job], workers: int, size: int, markers: Path
-          ) -> Generator[tuple[int, Outcome], None, list[_Job]]:
+def _pool(config: _Config, work: Sequence[_Job], workers: int, size: int, markers: Path,
+          count: int) -> Generator[tuple[int, Outcome], None, list[_Job]]:
     """Render `work` in a pool of `workers`; yield outcomes; return the jobs a broken pool
-    left unfinished."""
+    left unfinished. `count`: the batch's size (a large one's workers start fresh)."""
     chunks = [work[i:i + size] for i in range(0, len(work), size)]
     unfinished: list[_Job] = []
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                               initargs=(config, markers))
+                               initargs=(config, markers),
+                               mp_context=_pool_context(config, count))
     try:
         pending = {pool.submit(_worker, chunk): chunk for chunk in chunks}
         for future in as_completed(pending):
@@ -281,6 +305,24 @@ def _pool(config: _Config, work: Sequence[_Job], workers: int, size: int, marker
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     return sorted(unfinished, key=lambda job: job.index)
+
+
+#: From this many reports on, workers start fresh (forkserver), not as forks of the parent
+#: holding every input's job (tens of MB each would copy); below it, a fork starts faster.
+LARGE_BATCH = 20_000
+
+
+def _pool_context(config: _Config, count: int) -> Any:
+    """None (fork), or forkserver for a large batch of shipped kinds (a custom `ReportKind`'s
+    Python rules may not be importable in a fresh process: it always forks)."""
+    import multiprocessing
+
+    if count < LARGE_BATCH or isinstance(config.kind, ReportKind) or \
+            "forkserver" not in multiprocessing.get_all_start_methods():
+        return None
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["docgen.batch", "docgen.api", "docgen.engine.fill"])
+    return context
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
@@ -313,7 +355,8 @@ def _init_worker(config: _Config, markers: Path | None = None) -> None:
         signal.signal(getattr(signal, name), _worker_signal)
     _die_with_parent()
     limits.apply_memory_limit()
-    _warm(config, every_kind=True)
+    _warm(config, every_kind=False)  # -- shipped kinds: compiled (or read from the disk
+    # -- cache) on first use, only the ones this worker's reports need --
 
 
 _IN_JOB = False
@@ -360,7 +403,8 @@ def _warm(config: _Config, *, every_kind: bool) -> None:
     """Compile the templates (and load the schemas) the reports will most likely use.
 
     A broken custom template raises `TemplateProblemError` here, before any report. Shipped
-    kinds are all warmed only for worker pools (a single process compiles on first use).
+    kinds are compiled (or read from the disk cache) on first use: only the templates the
+    inputs use.
     """
     from docgen.engine.fill import compile_template
     from docgen.engine.html import compile_html
@@ -407,12 +451,12 @@ def _render_one(config: _Config, job: _Job) -> Outcome:
 
             pdf = docx_to_pdf(docx)  # -- before anything is written: a failure leaves nothing --
         page = prepared.render_html().encode("utf-8") if config.html else None
-        write_atomic(target, docx)
+        write_atomic(target, docx, durable=False)
         files = [target]
         for suffix, made in ((".pdf", pdf), (".html", page)):
             if made is not None:
                 refuse_overwriting(target.with_suffix(suffix), inputs)
-                write_atomic(target.with_suffix(suffix), made)
+                write_atomic(target.with_suffix(suffix), made, durable=False)
                 files.append(target.with_suffix(suffix))
         return Outcome(job.name, source, tuple(files), tuple(prepared.issues))
     except (InvalidReportError, TemplateProblemError) as exc:
@@ -528,30 +572,35 @@ def _scan_folder(root: Path, folder: Path, recursive: bool, found: Inputs) -> No
 
 
 def _json_lines(path: Path) -> list[tuple[str, Source]]:
-    """One report per non-blank line; a line that is not UTF-8 fails alone, with its number."""
+    """One report per non-blank line, read one line at a time and let go (only its offset and
+    size are kept); a line that is not UTF-8 fails alone, with its number."""
+    found: list[tuple[str, Source]] = []
+    readable = 0
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+            offset = 3 if head.startswith(b"\xef\xbb\xbf") else 0  # -- a BOM --
+            handle.seek(offset)
+            for number, raw in enumerate(handle, start=1):
+                try:
+                    blank = not raw.decode("utf-8").strip()
+                    invalid = None
+                except UnicodeDecodeError as exc:
+                    blank = not raw.strip()
+                    invalid = (f"{path} 第 {number} 行：不是 UTF-8 编码的文本（第 {exc.start + 1} "
+                               f"个字节 0x{raw[exc.start]:02X}）；请以 UTF-8 编码保存")
+                if not blank:
+                    readable += invalid is None
+                    found.append((f"{path.stem}-{number}",
+                                  JsonLine(path, number, offset, len(raw), invalid)))
+                offset += len(raw)
     except OSError as exc:
         raise UsageError(f"无法读取 {path}：{exc}") from exc
-    found: list[tuple[str, Source]] = []
-    lines = raw.removeprefix(b"\xef\xbb\xbf").splitlines(keepends=True)
-    for number, line in enumerate(lines, start=1):
-        if line.endswith(b"\r\n"):
-            line = line[:-2] + b"\n"
-        try:
-            text = line.decode("utf-8")
-            invalid = None
-        except UnicodeDecodeError as exc:
-            text = line.decode("utf-8", "replace")
-            invalid = (f"{path} 第 {number} 行：不是 UTF-8 编码的文本（第 {exc.start + 1} 个字节 "
-                       f"0x{line[exc.start]:02X}）；请以 UTF-8 编码保存")
-        if text.strip():
-            found.append((f"{path.stem}-{number}", JsonLine(path, number, text, invalid)))
-    if found and all(isinstance(s, JsonLine) and s.invalid for _, s in found):
+    if found and not readable:
         # -- the whole file in another encoding (GBK, UTF-16): one message naming it --
         from docgen.engine.textfile import encoding_problem
 
-        raise DataFileError(f"{path}：{encoding_problem(raw)}")
+        raise DataFileError(f"{path}：{encoding_problem(head)}")
     return found
 
 

@@ -18,6 +18,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_template_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Compiled templates go to a cache of this test session, not the user's (subprocesses
+    inherit it); a test that sets its own DOCGEN_CACHE_DIR wins."""
+    os.environ.setdefault("DOCGEN_CACHE_DIR", str(tmp_path_factory.mktemp("docgen-cache")))
 #: The published reference report as text (a copy of shared/reference/jindong-2019-report.txt).
 REFERENCE_TEXT = FIXTURES / "jindong-2019-report.txt"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

@@ -186,7 +186,7 @@ def test_inputs_and_names(tmp_path: Path) -> None:
     found = collect_inputs([tmp_path, lines])
 
     assert found == [("a", tmp_path / "a.json"), ("b", tmp_path / "b.yaml"),
-                     ("x-1", JsonLine(lines, 1, "{}\n"))]
+                     ("x-1", JsonLine(lines, 1, 0, 3))]
     assert safe_name("../..") == "_" and safe_name("  ") == "report"
     assert len(safe_name("局" * 300)) == 80
 

@@ -3,11 +3,13 @@
 Sandboxed, so a template cannot reach Python internals; strict, so a misspelt field fails the
 render instead of leaving a blank in an official document; autoescaped, so ``&`` and ``<`` in
 data can neither corrupt the document XML nor inject markup into an HTML page; bounded in
-time, loops, string sizes and output (`docgen.engine.limits`).
+time, loops, string sizes and output (`docgen.engine.limits`). Every value written is checked
+for characters XML cannot hold (`IllegalCharacterError`, code ``TEXT-CONTROL-CHAR``).
 """
 
 from __future__ import annotations
 
+import threading
 from decimal import Decimal
 from types import TracebackType
 from typing import Any
@@ -15,26 +17,72 @@ from typing import Any
 import jinja2
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
 
 from docgen.engine import formatting
+from docgen.engine.fastcheck import XML_ILLEGAL
 from docgen.engine.limits import LimitExceeded
 from docgen.engine.sandbox import BoundedSandbox
 
+#: Set when a render wrote a value that is markup already (not escaped): ``|safe``, a macro.
+#: `docgen.engine.fill` resets it before a render and reads it after (see `xmlproof`).
+RAW_MARKUP = threading.local()
+
+
+class IllegalCharacterError(ValueError):
+    """A value written into the document holds a character XML cannot hold."""
+
 
 def _finalize(value: Any) -> Any:
-    # -- None prints as nothing, and a Decimal never as 1E+3 --
+    # -- None prints as nothing, and a Decimal never as 1E+3; every value written is checked
+    # here for characters XML cannot hold (data is refused earlier by TEXT-CONTROL-CHAR; this
+    # covers filters' output, custom kinds' context and direct callers) --
     if value is None:
         return ""
     if isinstance(value, Decimal):
         return format(value, "f")
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, (int, float)):
+        return value
+    else:
+        text = str(value)
+    bad = XML_ILLEGAL.search(text)
+    if bad:
+        raise IllegalCharacterError(
+            f"模板写入的值含有 Word 文件无法保存的控制字符 U+{ord(bad.group()):04X}，已拒绝")
+    if type(value) is not str and (isinstance(value, Markup) or hasattr(value, "__html__")):
+        RAW_MARKUP.seen = True
     return value
+
+
+#: What a plain dict has as attributes (methods): ``x.items`` is the method, as in Jinja.
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Environment(BoundedSandbox):
+    """The bounded sandbox, with a plain dict's keys found without the failed attribute
+    lookup (and its exception) the sandbox tries first: the same value, half the fill time.
+
+    Only ``getattr`` is added: the sandbox's and the limits' ``call``, ``call_binop``,
+    ``wrap_str_format`` and compile-time checks are `BoundedSandbox`'s, unchanged. A dict's
+    keys are data, never Python internals; anything else goes through the sandbox.
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
 
 
 def make_environment() -> SandboxedEnvironment:
     """Return a new environment configured as every docgen render's: sandboxed, strict
     undefined, autoescaping, docgen's formatting filters registered; bounded, so a template
     cannot run for ever or fill the memory (`docgen.engine.limits`, `docgen.engine.sandbox`)."""
-    env = BoundedSandbox(
+    env = _Environment(
         undefined=jinja2.StrictUndefined, autoescape=True, finalize=_finalize
     )
     env.filters.update(formatting.FILTERS)
@@ -53,6 +101,8 @@ def describe_error(exc: BaseException) -> tuple[str, str]:
     """The stable code and the message of an error raised compiling or rendering a template."""
     if isinstance(exc, LimitExceeded):
         return "TEMPLATE-LIMIT", exc.message
+    if isinstance(exc, IllegalCharacterError):
+        return "TEXT-CONTROL-CHAR", str(exc)
     if isinstance(exc, MemoryError):
         return "TEMPLATE-LIMIT", "模板运算所需内存超过上限（memory_mb）"
     if isinstance(exc, RecursionError):

@@ -199,11 +199,13 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def write_atomic(target: Path, data: bytes) -> None:
+def write_atomic(target: Path, data: bytes, *, durable: bool = True) -> None:
     """Write `data` to `target` through a temporary file in the same folder, then rename.
 
     The file is complete or absent; an output docgen cannot write raises `UsageError`
-    (see the module docstring for what else is promised).
+    (see the module docstring for what else is promised). With `durable` false the data is
+    not synced to disk before the rename: the caller promises one `sync_folder` when it is
+    done (a batch: one sync instead of one per file).
     """
     refuse_special(target)
     mode = _mode_for(target)
@@ -218,7 +220,8 @@ def write_atomic(target: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.chmod(temp, mode)
         refuse_special(target)  # -- a FIFO may have appeared at the name meanwhile --
         os.replace(temp, target)
@@ -227,3 +230,23 @@ def write_atomic(target: Path, data: bytes) -> None:
         if isinstance(exc, OSError):
             raise UsageError(f"无法写入 {target}：{os_error_text(exc)}") from exc
         raise
+
+
+def sync_folder(folder: Path) -> None:
+    """Make every file written to `folder`'s file system durable: one ``syncfs`` (Linux), or
+    a whole-system ``sync`` where that is missing."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        os.sync()
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if getattr(libc, "syncfs", None) is None or libc.syncfs(fd) != 0:
+            os.sync()
+    except OSError:
+        os.sync()
+    finally:
+        os.close(fd)

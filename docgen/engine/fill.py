@@ -4,7 +4,10 @@ The only module that touches docxtpl (the Jinja environment itself is `engine.en
 its bounds `engine.sandbox`). A `CompiledTemplate` does docxtpl's
 preprocessing (re-joining tags Word split across runs, ``{%p %}``/``{%tr %}`` handling) and
 the Jinja compilation once; each render then only fills in values and writes the zip, copying
-every part it did not render byte for byte.
+every part it did not render byte for byte. The compiled result is kept in the user's cache
+(`docgen.engine.cache`, `docgen.engine.compiled`): a later process loads it without importing
+docxtpl, python-docx or lxml, and a body `docgen.engine.xmlproof` proved well-formed is spliced
+into the document without parsing it again.
 """
 
 from __future__ import annotations
@@ -20,18 +23,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from stat import S_ISREG
-from typing import Any
+from types import CodeType
+from typing import TYPE_CHECKING, Any
 from xml.parsers import expat
 
 import jinja2
-from docxtpl import DocxTemplate
-from lxml import etree
 
-from docgen.engine import limits, package, sandbox
+from docgen.engine import cache, compiled, limits, sandbox, xmlproof
 from docgen.engine.environment import ENVIRONMENT as ENVIRONMENT  # -- re-export --
-from docgen.engine.environment import describe_error, template_line
+from docgen.engine.environment import RAW_MARKUP, describe_error, template_line
 from docgen.engine.environment import make_environment as make_environment  # -- re-export --
 from docgen.errors import Issue, TemplateLocation, TemplateProblemError
+
+if TYPE_CHECKING:  # -- docxtpl (python-docx) and lxml load only when a template is compiled --
+    from lxml import etree
 
 #: Fixed zip timestamp, so the same input gives the same bytes.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -62,23 +67,51 @@ class _Part:
     name: str
     source: str
     template: jinja2.Template
+    code: CodeType
+    #: Every render is well-formed XML (`docgen.engine.xmlproof`): no parse per render.
+    proven: bool = False
 
 
 class CompiledTemplate:
     """A .docx template prepared once and rendered many times.
 
+    The preparation (docxtpl's preprocessing, Jinja's compilation, the zip entries compressed
+    once, the external content found) is kept in the user's cache (`docgen.engine.cache`),
+    so a new process with a template it has compiled before imports neither docxtpl nor lxml.
+
     >>> # CompiledTemplate(Path("templates/docx/gov-info-annual-2021.docx")).render(context)
     """
+
+    #: External content (linked pictures, INCLUDE/DDE fields, OLE objects): refused when
+    #: rendering unless ``allow_external``; listed by ``docgen template check``.
+    external: tuple[Issue, ...]
+    #: The parts rendered: the body, then the headers and footers the body uses.
+    part_names: tuple[str, ...]
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.name = path.name
-        raw = _read_template(path)
+        self._raw = raw = _read_template(path)
+        self._docx_template: Any = None
+        self._skeleton_element: Any = None
+        key = compiled.cache_key(raw)
+        payload = None if key is None else cache.read_entry(key)
+        if payload is None or not self._restore(payload):
+            self._build()
+            stored = None if key is None else compiled.dump(self._state(), self.external)
+            if key is not None and stored is not None:
+                cache.write_entry(key, stored)
+        self.part_names = (self._body.name, *(part.name for part in self._parts))
+
+    def _build(self) -> None:
+        from docxtpl import DocxTemplate
+        from lxml import etree
+
+        from docgen.engine import package
+
+        raw = self._raw
         self._entries = _check_zip(raw, self.name)
-        self._raw = raw
         entries = package.read_entries(raw)
-        #: External content (linked pictures, INCLUDE/DDE fields, OLE objects): refused when
-        #: rendering unless ``allow_external``; listed by ``docgen template check``.
         self.external = tuple(package.external_issues(entries, self.name))
         docx_template = DocxTemplate(io.BytesIO(raw))
         try:
@@ -92,7 +125,8 @@ class CompiledTemplate:
                            "word/document.xml 不是 Word 正文（根元素应为 w:document，且含 w:body）")
         self._docx_template = docx_template
         self._body_index = list(document).index(body)
-        self._skeleton = skeleton = _skeleton(entries["word/document.xml"], self._body_index)
+        self._skeleton_element = skeleton = _skeleton(entries["word/document.xml"],
+                                                      self._body_index)
         with limits.budget() as spent:
             body_source = docx_template.patch_xml(docx_template.get_xml())
             self._body = self._compile("word/document.xml", body_source)
@@ -104,8 +138,6 @@ class CompiledTemplate:
                     raise _problem(self.name, "TEMPLATE-LIMIT", exc.message) from exc
                 parts.append(self._compile(name, self._part_source(name, entries[name])))
         self._parts = tuple(parts)
-        #: The parts rendered: the body, then the headers and footers the body uses.
-        self.part_names = (self._body.name, *(part.name for part in self._parts))
         # -- the document around the body, as bytes, and whether the body may be spliced in
         # as rendered: no image ids to renumber, and tables docxtpl's fix_tables leaves alone --
         marker = etree.Comment("docgen-body")
@@ -118,14 +150,61 @@ class CompiledTemplate:
                                                                          body_source)
         # -- every part docgen does not render, compressed once, copied into each output --
         rendered = {self._body.name, _CORE, *(part.name for part in self._parts)}
-        self._zip = _ZipTemplate(raw, self._entries, rendered)
+        self._zip = _ZipTemplate.from_raw(raw, self._entries, rendered)
+
+    def _state(self) -> tuple[Any, ...]:
+        """What `_restore` takes back: plain values and Jinja's code objects."""
+        parts = tuple((p.name, p.source, p.code, p.proven) for p in (self._body, *self._parts))
+        return (self._entries, parts, self._body_index, self._head, self._tail, self._splice,
+                self._zip.names, self._zip.records)
+
+    def _restore(self, payload: bytes) -> bool:
+        """Take the prepared state from a cache entry; False when it is not a sound one."""
+        loaded = compiled.load(payload)
+        if loaded is None:
+            return False
+        state, external = loaded
+        try:
+            entries, parts, body_index, head, tail, splice, names, records = state
+            made = [_Part(name, source, compiled.from_code(code), code, bool(proven))
+                    for name, source, code, proven in parts]
+        except Exception:  # -- a damaged entry: compile again and write it anew --
+            return False
+        self.external = external
+        self._entries, self._body_index = tuple(entries), int(body_index)
+        self._body, self._parts = made[0], tuple(made[1:])
+        self._head, self._tail, self._splice = bytes(head), bytes(tail), bool(splice)
+        self._zip = _ZipTemplate(tuple(names), dict(records))
+        return True
+
+    @property
+    def _docx(self) -> Any:
+        """docxtpl's template object, made when first needed (not on a cache hit)."""
+        if self._docx_template is None:
+            from docxtpl import DocxTemplate
+
+            docx_template = DocxTemplate(io.BytesIO(self._raw))
+            docx_template.init_docx()
+            self._docx_template = docx_template
+        return self._docx_template
+
+    @property
+    def _skeleton(self) -> Any:
+        """The document element without its body (for the tolerant render path)."""
+        if self._skeleton_element is None:
+            with zipfile.ZipFile(io.BytesIO(self._raw)) as archive:
+                document = archive.read("word/document.xml")
+            self._skeleton_element = _skeleton(document, self._body_index)
+        return self._skeleton_element
 
     def _part_source(self, name: str, data: bytes) -> str:
+        from lxml import etree
+
         try:
-            root = etree.fromstring(data, SAFE_PARSER)
+            root = etree.fromstring(data, _safe_parser())
         except etree.XMLSyntaxError as exc:
             raise _problem(self.name, "TEMPLATE-FILE", f"{name} 不是有效的 XML（{exc}）") from exc
-        return str(self._docx_template.patch_xml(etree.tostring(root, encoding="unicode")))
+        return str(self._docx.patch_xml(etree.tostring(root, encoding="unicode")))
 
     def _compile(self, name: str, patched: str) -> _Part:
         source = re.sub(r"<w:p([ >])", r"\n<w:p\1", patched)
@@ -135,8 +214,9 @@ class CompiledTemplate:
             line, message = too_deep
             raise TemplateProblemError(
                 self.name, [_located(name, source, line, limits.LimitExceeded(message))])
+        RAW_MARKUP.seen = False
         try:
-            template = ENVIRONMENT.from_string(source)
+            code = ENVIRONMENT.compile(source)
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateProblemError(self.name, [_located(name, source, exc.lineno, exc)]) \
                 from exc
@@ -147,7 +227,10 @@ class CompiledTemplate:
             raise TemplateProblemError(
                 self.name, [_located(name, source, getattr(exc, "lineno", None), problem)]
             ) from exc
-        return _Part(name, source, template)
+        # -- markup folded in at compile time (a constant ``|safe``) is not covered --
+        proven = not getattr(RAW_MARKUP, "seen", False) and \
+            xmlproof.proves_well_formed(source, ENVIRONMENT)
+        return _Part(name, source, compiled.from_code(code), code, proven)
 
     def render(self, context: Mapping[str, Any], properties: Mapping[str, str] | None = None,
                *, allow_external: bool = False) -> bytes:
@@ -177,13 +260,17 @@ class CompiledTemplate:
         return xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
 
     def _render_body(self, context: Mapping[str, Any]) -> bytes:
+        RAW_MARKUP.seen = False
         xml = self._fill(self._body, context)
         if self._splice:
             data = xml.encode("utf-8")
-            if _well_formed(data):
+            # -- proven once for the template, unless this render wrote raw markup --
+            if (self._body.proven and not RAW_MARKUP.seen) or _well_formed(data):
                 return self._head + data + self._tail
+        from lxml import etree
+
         # -- as docxtpl does: a tolerant parse, the table grid fixed, image ids renumbered --
-        body = self._docx_template.fix_tables(xml)
+        body = self._docx.fix_tables(xml)
         for index, element in enumerate(body.iter("{*}docPr"), start=1001):
             element.attrib["id"] = str(index)  # -- as docxtpl's fix_docpr_ids --
         document = copy.deepcopy(self._skeleton)
@@ -191,21 +278,36 @@ class CompiledTemplate:
         return bytes(etree.tostring(document, encoding="UTF-8", standalone=True))
 
 
+def _safe_parser() -> etree.XMLParser:
+    """Parses a template's XML without expanding entities or fetching anything (no XXE)."""
+    global _SAFE_PARSER
+    if _SAFE_PARSER is None:
+        from lxml import etree
+
+        _SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True,
+                                       huge_tree=False)
+    return _SAFE_PARSER
 
 
-#: Parses a template's XML without expanding entities or fetching anything (no XXE).
-SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+_SAFE_PARSER: etree.XMLParser | None = None
 
 
-#: As python-docx parses a part (blank text between elements dropped), without entities.
-_DOCX_PARSER = etree.XMLParser(remove_blank_text=True, resolve_entities=False, no_network=True,
-                               huge_tree=False)
+def __getattr__(name: str) -> Any:
+    # -- ``fill.SAFE_PARSER`` for the toolkit, made on first use (lxml is imported then) --
+    if name == "SAFE_PARSER":
+        return _safe_parser()
+    raise AttributeError(name)
 
 
 def _skeleton(document_xml: bytes, body_index: int) -> Any:
     """The document element without its body, parsed afresh (deep-copying or detaching a
     large body costs lxml seconds per 10 000 paragraphs; emptying it first costs nothing)."""
-    root = etree.fromstring(document_xml, _DOCX_PARSER)
+    from lxml import etree
+
+    #: As python-docx parses a part (blank text between elements dropped), without entities.
+    parser = etree.XMLParser(remove_blank_text=True, resolve_entities=False, no_network=True,
+                             huge_tree=False)
+    root = etree.fromstring(document_xml, parser)
     body = root[body_index]
     body[:] = []
     root.remove(body)
@@ -229,6 +331,8 @@ def _tables_are_static(docx_template: Any, source: str) -> bool:
     a tag in an attribute (``colspan``) or ``safe`` output, and docxtpl's ``fix_tables``
     leaves the template's own tables as they are: then it would leave every render's too.
     """
+    from lxml import etree
+
     parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True)
     tree = etree.fromstring(source, parser)
     for table in tree.iter(f"{{{W_NS}}}tbl"):
@@ -252,13 +356,19 @@ class _ZipTemplate:
 
     _DATE, _TIME = (ZIP_EPOCH[0] - 1980) << 9 | ZIP_EPOCH[1] << 5 | ZIP_EPOCH[2], 0
 
-    def __init__(self, raw: bytes, names: tuple[str, ...], replaced: set[str]) -> None:
-        self.names = names + ((_CORE,) if _CORE not in names else ())
-        self.records: dict[str, tuple[bytes, bytes]] = {}
+    def __init__(self, names: tuple[str, ...], records: dict[str, tuple[bytes, bytes]]) -> None:
+        self.names = names
+        self.records = records
+
+    @classmethod
+    def from_raw(cls, raw: bytes, names: tuple[str, ...], replaced: set[str]) -> _ZipTemplate:
+        """The package `raw` with the parts in `replaced` left to each render."""
+        made = cls(names + ((_CORE,) if _CORE not in names else ()), {})
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            for name in self.names:
+            for name in made.names:
                 if name not in replaced:
-                    self.records[name] = self._record(name, archive.read(name))
+                    made.records[name] = made._record(name, archive.read(name))
+        return made
 
     def _record(self, name: str, data: bytes) -> tuple[bytes, bytes]:
         """(local header + compressed data, central directory header with offset 0)."""
@@ -291,18 +401,24 @@ class _ZipTemplate:
         return b"".join(body) + central_bytes + end
 
 
-_cache: dict[tuple[Path, int, int], CompiledTemplate] = {}
+_cache: dict[tuple[Path, int, int, int, int, limits.Limits], CompiledTemplate] = {}
 _cache_lock = threading.Lock()
 
 
 def compile_template(path: Path) -> CompiledTemplate:
-    """Return the compiled template at `path`, cached per path and modification time."""
+    """Return the compiled template at `path`, cached per path and file identity.
+
+    In memory per path, modification and change time, size and inode (a file swapped for
+    another keeps none of them all: its change time moves); on disk per content hash. Both
+    also per the limits in force: the checks made while compiling depend on them.
+    """
     resolved = path.resolve()
     try:
         stat = resolved.stat()
     except FileNotFoundError as exc:
         raise _problem(path.name, "TEMPLATE-FILE", f"找不到模板文件：{path}") from exc
-    key = (resolved, stat.st_mtime_ns, stat.st_size)
+    key = (resolved, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino,
+           limits.current())
     with _cache_lock:
         cached = _cache.get(key)
     if cached is None:
@@ -327,6 +443,8 @@ def render_with_docxtpl(template: Path, context: Mapping[str, Any]) -> bytes:
 
     The reference the compiled renderer is tested against, and the benchmark baseline.
     """
+    from docxtpl import DocxTemplate
+
     doc = DocxTemplate(str(template))
     doc.render(dict(context), ENVIRONMENT)
     out = io.BytesIO()
@@ -361,6 +479,8 @@ def _headers_and_footers(entries: Mapping[str, bytes], template: str) -> list[st
     rels = entries.get("word/_rels/document.xml.rels")
     used: set[str] = set()
     if rels is not None:
+        from lxml import etree
+
         parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True)
         root = etree.fromstring(rels, parser)
         for rel in [] if root is None else root.iter("{*}Relationship"):
@@ -414,6 +534,8 @@ def _check_zip(raw: bytes, name: str) -> tuple[str, ...]:
 
 def _declares_doctype(data: bytes) -> bool:
     """Whether an XML part has a DOCTYPE (where entities are declared), in any encoding."""
+    from lxml import etree
+
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     try:
         info = etree.fromstring(data, parser).getroottree().docinfo

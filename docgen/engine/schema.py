@@ -9,10 +9,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from docgen.engine.jsontypes import TYPE_NAMES, value_name
 from docgen.engine.loading import ForeignValue
@@ -21,11 +18,15 @@ from docgen.engine.resources import data_dir
 from docgen.engine.schema_tree import branches, labels_for, ref_target, resolve_node
 from docgen.engine.schemacheck import (
     MAX_SCHEMA_DEPTH,
-    NO_RETRIEVAL,
+    no_retrieval,
     read_schema,
     schema_problems,
 )
 from docgen.errors import DocgenError, Issue, pointer
+
+if TYPE_CHECKING:  # -- jsonschema is imported when data fails the fast check (start-up) --
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 Schema = Mapping[str, Any]
 
@@ -35,27 +36,41 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]
 
 
 
-#: Loaded schemas with their validators (docgen.engine.memo: per file version).
-_SCHEMAS: Memo[tuple[dict[str, Any], Draft202012Validator]] = Memo(limit=32)
+#: Loaded schemas, and their validators (docgen.engine.memo: per file version).
+_SCHEMAS: Memo[dict[str, Any]] = Memo(limit=32)
+_VALIDATORS: Memo[Draft202012Validator] = Memo(limit=32)
 
 
-def _load_schema_cached(path: Path) -> tuple[dict[str, Any], Draft202012Validator]:
+def _is_shipped(path: Path) -> bool:
+    return path.resolve().parent == data_dir("schemas").resolve()
+
+
+def _load_schema_cached(path: Path) -> dict[str, Any]:
     return _SCHEMAS.get(file_version(path), lambda: _read_schema(path))
 
 
-def _read_schema(path: Path) -> tuple[dict[str, Any], Draft202012Validator]:
-    if path.resolve().parent != data_dir("schemas").resolve():
+def _read_schema(path: Path) -> dict[str, Any]:
+    if not _is_shipped(path):
         # -- a user's schema is untrusted: checked in full (a shipped one is checked by
         # tests/test_schema_files.py, not on every start) --
         problems = check_schema_file(path)
         if problems:
             raise DocgenError(f"模式文件 {path} 不是有效的 JSON Schema：{problems[0]}")
-    schema = json.loads(path.read_text(encoding="utf-8"))
-    # -- validated with every local $ref inlined: the same rules, twice as fast; the registry
-    # retrieves nothing, so no reference reaches the network or the disk --
-    validator = Draft202012Validator(inline_refs(schema), registry=NO_RETRIEVAL,
-                                     format_checker=Draft202012Validator.FORMAT_CHECKER)
-    return schema, validator
+    schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return schema
+
+
+def _validator_cached(path: Path) -> Draft202012Validator:
+    def make() -> Draft202012Validator:
+        from jsonschema import Draft202012Validator
+
+        # -- validated with every local $ref inlined: the same rules, twice as fast; the
+        # registry retrieves nothing, so no reference reaches the network or the disk --
+        return Draft202012Validator(inline_refs(_load_schema_cached(path)),
+                                    registry=no_retrieval(),
+                                    format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+    return _VALIDATORS.get(file_version(path), make)
 
 
 def inline_refs(schema: Schema) -> dict[str, Any]:
@@ -89,11 +104,11 @@ def inline_refs(schema: Schema) -> dict[str, Any]:
 
 def load_schema(path: Path) -> dict[str, Any]:
     """Return the JSON Schema at `path`, checked against the 2020-12 meta-schema."""
-    return _load_schema_cached(path)[0]
+    return _load_schema_cached(path)
 
 
 def _validator(path: Path) -> Draft202012Validator:
-    return _load_schema_cached(path)[1]
+    return _validator_cached(path)
 
 
 def check_schema_file(path: Path) -> list[str]:
@@ -107,7 +122,9 @@ def check_schema_file(path: Path) -> list[str]:
     problems = schema_problems(schema)
     if problems:
         return problems
-    meta = Draft202012Validator(Draft202012Validator.META_SCHEMA, registry=NO_RETRIEVAL)
+    from jsonschema import Draft202012Validator
+
+    meta = Draft202012Validator(Draft202012Validator.META_SCHEMA, registry=no_retrieval())
     try:
         return [f"{pointer(*e.absolute_path) or '（根）'}：{e.message[:300]}"
                 for e in meta.iter_errors(schema)]

@@ -6,7 +6,7 @@
 * only references inside the document (``#/$defs/x``): a ``$ref`` to ``https://…``,
   ``file:///…`` or another file is refused, as is a nested ``$id`` (which would change what a
   ``#`` reference means); and the validator is built with a registry that retrieves nothing
-  (`NO_RETRIEVAL`), so nothing is fetched even if a reference slipped through;
+  (`no_retrieval`), so nothing is fetched even if a reference slipped through;
 * no reference loop that never reaches the data (``{"$ref": "#"}``, a ``$ref`` to an
   ``allOf`` that refers back): jsonschema would recurse until Python gives up;
 * nesting at most `MAX_SCHEMA_DEPTH` levels, the file at most `loading.MAX_BYTES`;
@@ -19,16 +19,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from referencing import Registry
-from referencing.exceptions import NoSuchResource
+if TYPE_CHECKING:  # -- referencing comes with jsonschema: imported when first needed --
+    from referencing import Registry
 
 from docgen.engine.loading import MAX_BYTES
 from docgen.errors import pointer, split_pointer
 
-__all__ = ["MAX_SCHEMA_DEPTH", "NO_RETRIEVAL", "read_schema", "schema_problems"]
+__all__ = ["MAX_SCHEMA_DEPTH", "no_retrieval", "read_schema", "schema_problems"]
 
 #: Deepest nesting of a custom schema (a report kind's is about 15 levels).
 MAX_SCHEMA_DEPTH = 64
@@ -39,11 +40,17 @@ _IN_PLACE = ("not", "if", "then", "else")
 
 
 def _refuse(uri: str) -> Any:
+    from referencing.exceptions import NoSuchResource
+
     raise NoSuchResource(ref=uri)  # type: ignore[call-arg]
 
 
-#: A registry that knows no schema but the one given and retrieves nothing.
-NO_RETRIEVAL: Registry[Any] = Registry(retrieve=_refuse)  # type: ignore[call-arg]
+@cache
+def no_retrieval() -> Registry[Any]:
+    """A registry that knows no schema but the one given and retrieves nothing."""
+    from referencing import Registry
+
+    return Registry(retrieve=_refuse)  # type: ignore[call-arg]
 
 
 def read_schema(path: Path) -> Any:

@@ -15,8 +15,6 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from lxml import etree
-
 from docgen.engine.loading import MAX_BYTES
 from docgen.errors import DataFileError, UsageError
 
@@ -95,6 +93,8 @@ def _check_package(raw: bytes, name: str) -> None:
 
 
 def _declares_doctype(data: bytes) -> bool:
+    from lxml import etree  # -- only when a workbook is read: `docgen render x.json` needs none --
+
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     try:
         info = etree.fromstring(data, parser).getroottree().docinfo
