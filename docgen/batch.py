@@ -153,6 +153,7 @@ class _Config:
     template: Path | None
     allow_external: bool = False
     html: bool = False
+    allow_errors: bool = False
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,7 @@ def render_many(reports: Iterable[tuple[str, Source]], outdir: str | Path, *, jo
                 pdf: bool = False, kind: ReportKind | str | None = None,
                 template: str | Path | None = None,
                 progress: Progress | None = None, html: bool = False,
-                allow_external: bool = False) -> BatchResult:
+                allow_external: bool = False, allow_errors: bool = False) -> BatchResult:
     """Render every report in `reports` into `outdir`; return each one's outcome.
 
     `reports` are ``(name, source)`` pairs: the output goes to ``outdir/<name>.docx`` (the
@@ -176,7 +177,8 @@ def render_many(reports: Iterable[tuple[str, Source]], outdir: str | Path, *, jo
     stop the others: its outcome keeps every issue. With `pdf` a PDF is written next to each
     .docx, and with `html` the web page (``<name>.html``, the kind's HTML template). `kind`
     and `template` apply to every report (default: chosen per report); `allow_external` lets
-    the Word template refer to external content (see `docgen.render`). A template that cannot
+    the Word template refer to external content and `allow_errors` renders reports whose only
+    errors are consistency errors (see `docgen.render`). A template that cannot
     be used raises `TemplateProblemError`, `pdf` without LibreOffice
     `LibreOfficeMissingError`, and `html` for a kind without an HTML template `UsageError`,
     before any report is rendered. When a report fails, the outputs an earlier run wrote under
@@ -194,7 +196,7 @@ def render_many(reports: Iterable[tuple[str, Source]], outdir: str | Path, *, jo
         require_libreoffice()  # -- say it once, not once per report --
     work = [_Job(i, n, s) for i, (n, s) in enumerate(_unique(reports))]
     config = _Config(folder, pdf, kind, Path(template) if template is not None else None,
-                     allow_external, html)
+                     allow_external, html, allow_errors)
     result = BatchResult()
     if not work:
         return result
@@ -444,13 +446,15 @@ def _render_one(config: _Config, job: _Job) -> Outcome:
         prepared = prepare(data, kind=config.kind)
         inputs = [config.template, job.source if isinstance(job.source, Path) else None]
         refuse_overwriting(target, inputs)
-        docx = prepared.render(template=config.template, allow_external=config.allow_external)
+        docx = prepared.render(template=config.template, allow_external=config.allow_external,
+                               allow_errors=config.allow_errors)
         pdf = None
         if config.pdf:
             from docgen.engine.pdf import docx_to_pdf
 
             pdf = docx_to_pdf(docx)  # -- before anything is written: a failure leaves nothing --
-        page = prepared.render_html().encode("utf-8") if config.html else None
+        page = prepared.render_html(allow_errors=config.allow_errors).encode("utf-8") \
+            if config.html else None
         write_atomic(target, docx, durable=False)
         files = [target]
         for suffix, made in ((".pdf", pdf), (".html", page)):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, visible_texts
+from conftest import EXAMPLES, FIXTURES, visible_texts
 
 from docgen.batch import JsonLine, Outcome, collect_inputs, render_many, safe_name
 from docgen.cli import main
@@ -216,3 +217,18 @@ def test_a_folder_of_workbooks_is_rendered_like_a_folder_of_json(
     assert "已生成 1 份，失败 0 份" in out + err and "~$county.xlsx" in out + err
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["county.docx"]
     assert "泽安县市场监督管理局" in "".join(visible_texts(tmp_path / "out" / "county.docx"))
+
+
+def test_allow_errors_reproduces_published_reports_in_bulk(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # -- a reviewer re-renders published reports as printed: 勾稽 errors warn, nothing else --
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "jindong-2019-as-published.json", folder / "published.json")
+    out = tmp_path / "out"
+
+    assert main(["batch", str(folder), "-o", str(out), "--jobs", "1"]) == 1
+    assert not (out / "published.docx").exists()
+    capsys.readouterr()
+    assert main(["batch", str(folder), "-o", str(out), "--jobs", "1", "--allow-errors"]) == 0
+    assert "金东区经济商务局2019年政府信息公开工作年度报告" in visible_texts(out / "published.docx")

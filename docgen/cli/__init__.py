@@ -252,6 +252,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help=t("另外输出同名 HTML 网页", "also write a web page next to each .docx"))
     batch.add_argument("--recursive", "-r", action="store_true",
                        help=t("也读取文件夹中的子文件夹", "also read the folders' subfolders"))
+    batch.add_argument("--allow-errors", action="store_true",
+                       help=t("照原样重现已发布的报告：勾稽错误只作提示（数据格式错误仍会拒绝）",
+                              "reproduce published reports: consistency errors only warn"))
     batch.add_argument("--allow-external", action="store_true",
                        help=t("允许模板引用外部内容（链接的图片或文件、INCLUDE/DDE 域、OLE 对象）",
                               "let the template refer to external content (linked pictures "

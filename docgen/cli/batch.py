@@ -64,7 +64,8 @@ def cmd_batch(args: Any) -> int:
     result = render_many(found.reports, Path(args.output), jobs=args.jobs, pdf=args.pdf,
                          kind=kind, template=template, progress=ProgressLine(sys.stderr),
                          html=getattr(args, "html", False),
-                         allow_external=getattr(args, "allow_external", False))
+                         allow_external=getattr(args, "allow_external", False),
+                         allow_errors=getattr(args, "allow_errors", False))
     failed = result.failed
     for outcome in failed:
         print("\n" + visible(t(f"{outcome.source} 未生成：", f"{outcome.source} not written:")),
