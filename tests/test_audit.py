@@ -141,7 +141,7 @@ def test_import_of_something_else_is_one_message(tmp_path: Path,
     junk.write_bytes(b"not a zip")
     code, out, err = run(capsys, "import", str(junk))
     assert (code, out) == (1, "")
-    assert err == "docgen: minutes.docx：不是 Word 文档（.docx 应为 zip 格式）\n"
+    assert err == "docgen: [IMPORT-FILE] minutes.docx：不是 Word 文档（.docx 应为 zip 格式）\n"
 
 
 def test_import_refuses_to_overwrite_its_input(capsys: pytest.CaptureFixture[str],

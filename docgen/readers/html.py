@@ -59,9 +59,10 @@ class _Flow:
 
 def _parse(raw: bytes, name: str) -> Any:
     if len(raw) > MAX_TEMPLATE_BYTES:
-        raise UnreadableDocumentError(f"{name}：文件过大（上限 {MAX_TEMPLATE_BYTES} 字节）")
-    text = decode_text(raw, name) if b"charset=gb" not in raw[:2048].lower() \
-        else raw.decode("gb18030", "replace")
+        raise UnreadableDocumentError(f"{name}：文件过大（上限 {MAX_TEMPLATE_BYTES} 字节）",
+                                     "IMPORT-LIMIT")
+    # -- the bytes decide, not the declared charset (pages declare gb2312 and are UTF-8) --
+    text = decode_text(raw, name)
     text = _XML_DECLARATION.sub("", text, count=1)  # -- lxml refuses str with an encoding --
     parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True,
                                   huge_tree=False)
@@ -69,9 +70,15 @@ def _parse(raw: bytes, name: str) -> Any:
         root = lxml.html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise UnreadableDocumentError(f"{name}：不是可读的网页（{exc}）") from exc
+    if any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log):
+        # -- libxml2 stops there and would drop the rest of the page silently --
+        raise UnreadableDocumentError(
+            f"{name}：网页超出读取限制（元素嵌套超过 256 层，或一段文字超过 10 MB），已拒绝",
+            "IMPORT-LIMIT")
     count = sum(1 for _ in root.iter())
     if count > MAX_ELEMENTS:
-        raise UnreadableDocumentError(f"{name}：网页元素过多（{count} 个，上限 {MAX_ELEMENTS}）")
+        raise UnreadableDocumentError(f"{name}：网页元素过多（{count} 个，上限 {MAX_ELEMENTS}）",
+                                     "IMPORT-LIMIT")
     dropped = list(root.iter(*_DROP))
     # -- page headers and footers of office-saved pages (LibreOffice: title="footer") --
     dropped += root.xpath("//*[@title='footer' or @title='header' or @type='footer']")
