@@ -9,8 +9,9 @@ import json
 import sys
 from pathlib import Path
 
-from docgen.audit import AuditResult, audit, data_json, previous_report
+from docgen.audit import AuditResult, audit, data_json, json_visible, previous_report
 from docgen.cli.common import print_issues
+from docgen.cli.safety import visible
 from docgen.engine.files import refuse_overwriting, write_atomic
 from docgen.errors import Issue
 from docgen.readers import import_report
@@ -25,7 +26,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         target = Path(args.output)
         refuse_overwriting(target, [source])
         write_atomic(target, text.encode("utf-8"))
-        print(f"已生成：{target}（{imported.data.get('format')}年版格式）")
+        print(visible(f"已生成：{target}（{imported.data.get('format')}年版格式）"))
     else:
         sys.stdout.write(text)
     if imported.issues:
@@ -35,11 +36,12 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _print_issue(issue: Issue) -> None:
-    print(str(issue))
+    """Print one issue; text read from the document is shown escaped, never obeyed."""
+    print(visible(str(issue)))
     if issue.actual is not None or issue.expected is not None:
-        print(f"    印为：{_shown(issue.actual)}；应为：{_shown(issue.expected)}")
+        print(visible(f"    印为：{_shown(issue.actual)}；应为：{_shown(issue.expected)}"))
     if issue.context:
-        print(f"    …{issue.context}…")
+        print(visible(f"    …{issue.context}…"))
 
 
 def _shown(value: object) -> str:
@@ -56,6 +58,18 @@ def _summary_line(result: AuditResult) -> str:
             f"（错误代码：{codes}）")
 
 
+#: What a spreadsheet takes for the start of a formula (=, +, -, @; a tab or CR before them).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def _cell(value: object) -> object:
+    """A CSV cell that a spreadsheet shows as text: ``'`` before what would start a formula
+    (``=HYPERLINK(…)``, ``=cmd|…`` read from a published page)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _write_csv(target: Path, results: list[AuditResult]) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -63,9 +77,9 @@ def _write_csv(target: Path, results: list[AuditResult]) -> None:
                      "无法读取的原因"])
     for result in results:
         row = result.summary()
-        writer.writerow([row["file"], row["agency"] or "", row["year"] or "",
-                         row["format"] or "", row["errors"], row["warnings"],
-                         " ".join(row["codes"]), row["failure"] or ""])
+        writer.writerow([_cell(value) for value in (
+            row["file"], row["agency"] or "", row["year"] or "", row["format"] or "",
+            row["errors"], row["warnings"], " ".join(row["codes"]), row["failure"] or "")])
     write_atomic(target, ("\ufeff" + buffer.getvalue()).encode("utf-8"))
 
 
@@ -75,14 +89,15 @@ def cmd_audit(args: argparse.Namespace) -> int:
     results = [audit(path, previous=previous) for path in args.files]
     if args.csv:
         target = Path(args.csv)
-        refuse_overwriting(target, [Path(p) for p in args.files])
+        refuse_overwriting(target, [*(Path(p) for p in args.files), args.previous])
         _write_csv(target, results)
     if args.json:
-        print(json.dumps([r.summary() for r in results], ensure_ascii=False, indent=2))
+        print(json_visible(json.dumps([r.summary() for r in results], ensure_ascii=False,
+                                      indent=2)))
     elif len(results) == 1:
         result = results[0]
         if result.failure is not None:
-            print(f"docgen: {result.failure}", file=sys.stderr)
+            print(visible(f"docgen: {result.failure}"), file=sys.stderr)
         else:
             for issue in result.issues:
                 _print_issue(issue)
@@ -90,6 +105,6 @@ def cmd_audit(args: argparse.Namespace) -> int:
                   else "未发现问题。")
     else:
         for result in results:
-            print(_summary_line(result))
+            print(visible(_summary_line(result)))
     failing = any(r.errors or (args.strict and r.warnings) for r in results)
     return 1 if failing else 0

@@ -13,7 +13,7 @@ from docgen.errors import UsageError
 def write_workbook_file(data: Mapping[str, Any], target: Path, *, force: bool,
                         source: Path | None = None) -> int:
     """Write `data` as the workbook of its format version at `target`; print where."""
-    from docgen.engine.files import write_atomic
+    from docgen.engine.files import refuse_overwriting, write_atomic
     from docgen.kinds import select_kind
     from docgen.kinds.gov_info_annual.workbook import export_workbook
 
@@ -21,8 +21,7 @@ def write_workbook_file(data: Mapping[str, Any], target: Path, *, force: bool,
         raise UsageError(f"输出文件应以 .xlsx 结尾：{target}")
     if target.exists() and not force:
         raise UsageError(f"{target} 已存在；如要覆盖请加 --force")
-    if source is not None and target.resolve() == source.resolve():
-        raise UsageError(f"输出文件不能与数据文件相同：{target}")
+    refuse_overwriting(target, [source])  # -- also through a link, hard or symbolic --
     kind = select_kind(data)
     assert kind.version is not None
     write_atomic(target, export_workbook(data, kind.version))
