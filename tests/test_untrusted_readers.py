@@ -300,7 +300,11 @@ def test_import_and_audit_outputs_follow_the_file_rules(
     os.mkfifo(fifo)
     cases = [("import", str(report), "-o", str(report)),
              ("audit", str(report), "--previous", str(previous), "--csv", str(link)),
-             ("import", str(report), "-o", str(fifo))]
+             ("import", str(report), "-o", str(fifo)),
+             ("audit", str(report), "--csv", str(fifo)),
+             ("init", "--year", "2025", "-o", str(fifo), "--force"),
+             ("export", str(previous), "-o", str(tmp_path / "fifo.xlsx"), "--force")]
+    os.mkfifo(tmp_path / "fifo.xlsx")
     for argv in cases:
         code, _, err = run(capsys, *argv)
         assert code == 2, argv
@@ -309,7 +313,7 @@ def test_import_and_audit_outputs_follow_the_file_rules(
     assert previous.read_bytes() == (EXAMPLES / "county-bureau-2025.json").read_bytes()
     assert stat.S_ISFIFO(fifo.stat().st_mode)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "last.json", "link.csv", "pipe.json", "report.docx"]
+        "fifo.xlsx", "last.json", "link.csv", "pipe.json", "report.docx"]
 
 
 # -- workbooks -------------------------------------------------------------------------------
@@ -405,6 +409,11 @@ def test_workbook_external_links_and_odd_sheet_names(
         ("xl/externalLinks/_rels/externalLink1.xml.rels", external)))
     code, out, err = run(capsys, "check", str(linked))
     assert code == 0 and SECRET not in out + err  # -- never loaded (keep_links=False) --
+    escape = f"../../../../..{tmp_path}/escaped.xml"
+    odd = _rezip(workbook, tmp_path / "odd.xlsx", {}, add=(
+        (escape, b"<x/>"), ("x" * 60_000, b"<x/>"), ("\u202e\x01.xml", b"<x/>")))
+    assert run(capsys, "check", str(odd))[0] == 0  # -- never extracted: read in memory --
+    assert not (tmp_path / "escaped.xml").exists()
     named = _rezip(workbook, tmp_path / "named.xlsx", {"xl/workbook.xml": lambda d: d.replace(
         'name="表二"'.encode(), 'name="表\x1b[2J二"'.encode())})
     code, _, err = run(capsys, "check", str(named))

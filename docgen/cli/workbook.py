@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from docgen.cli.safety import visible
 from docgen.errors import UsageError
 
 
@@ -25,7 +26,7 @@ def write_workbook_file(data: Mapping[str, Any], target: Path, *, force: bool,
     kind = select_kind(data)
     assert kind.version is not None
     write_atomic(target, export_workbook(data, kind.version))
-    print(f"已生成：{target}")
+    print(visible(f"已生成：{target}"))
     return 0
 
 
