@@ -21,6 +21,7 @@ from conftest import EXAMPLES, REFERENCE_TEXT, read_json
 import docgen
 from docgen.audit import data_json
 from docgen.cli import main
+from docgen.engine.fill import MAX_TEMPLATE_BYTES
 from docgen.errors import UnreadableDocumentError
 from docgen.readers import import_report
 from docgen.readers import pdf as pdf_reader
@@ -214,13 +215,21 @@ def test_terminal_escapes_in_imported_text_are_shown_not_obeyed(
 # -- PDF -------------------------------------------------------------------------------------
 
 
-def test_malformed_pdf_is_one_message(tmp_path: Path,
+def test_malformed_or_huge_pdf_is_one_message(tmp_path: Path,
                                       capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "broken.pdf"
     path.write_bytes(b"%PDF-1.4\ngarbage\n")
     code, _, err = run(capsys, "audit", str(path))
     assert code == 1
     assert err.startswith(f"docgen: [IMPORT-FILE] {path.name}：PDF 已损坏、已加密或无法读取（")
+    huge = tmp_path / "huge.pdf"
+    with huge.open("wb") as handle:
+        handle.write(b"%PDF-1.4\n")
+        handle.truncate(MAX_TEMPLATE_BYTES + 1)
+    code, _, err = run(capsys, "audit", str(huge))
+    assert code == 1
+    assert err == (f"docgen: [IMPORT-LIMIT] huge.pdf：文件过大（上限 {MAX_TEMPLATE_BYTES} 字节）"
+                   "\n")
 
 
 def _fake_pdftotext(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str) -> None:
