@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import stat
+import subprocess
 import time
 import zipfile
 from collections.abc import Callable
@@ -230,6 +231,22 @@ def test_malformed_or_huge_pdf_is_one_message(tmp_path: Path,
     assert code == 1
     assert err == (f"docgen: [IMPORT-LIMIT] huge.pdf：文件过大（上限 {MAX_TEMPLATE_BYTES} 字节）"
                    "\n")
+
+
+@pytest.mark.slow
+def test_encrypted_pdf_is_one_message(tmp_path: Path, county_docx: bytes, libreoffice: str,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "report.docx"
+    source.write_bytes(county_docx)
+    options = ('{"EncryptFile":{"type":"boolean","value":"true"},'
+               '"DocumentOpenPassword":{"type":"string","value":"secret"}}')
+    profile = f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}"
+    subprocess.run([libreoffice, "--headless", profile, "--convert-to",
+                    f"pdf:writer_pdf_Export:{options}", "--outdir", str(tmp_path), str(source)],
+                   capture_output=True, timeout=180, check=True)
+    code, _, err = run(capsys, "audit", str(tmp_path / "report.pdf"))
+    assert (code, err) == (1, "docgen: [IMPORT-FILE] report.pdf：PDF 已加密（需要密码），无法读取；"
+                              "请提供未加密的文件\n")
 
 
 def _fake_pdftotext(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str) -> None:

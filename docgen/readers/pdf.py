@@ -64,6 +64,9 @@ def pdf_text(raw: bytes, name: str) -> str:
         if process.returncode != 0:
             detail = stderr.decode("utf-8", "replace").strip().splitlines()
             reason = detail[-1] if detail else f"退出码 {process.returncode}"
+            if "password" in reason.lower():
+                raise UnreadableDocumentError(
+                    f"{name}：PDF 已加密（需要密码），无法读取；请提供未加密的文件")
             raise UnreadableDocumentError(f"{name}：PDF 已损坏、已加密或无法读取（{reason}）")
         output.seek(0)
         return output.read().decode("utf-8", "replace")
