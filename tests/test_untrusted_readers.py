@@ -132,6 +132,13 @@ def test_pathological_pages_are_a_limit_not_a_silent_miss(
         assert (code, out) == (1, "")
         assert err == (f"docgen: [IMPORT-LIMIT] {path.name}：网页超出读取限制"
                        "（元素嵌套超过 256 层，或一段文字超过 10 MB），已拒绝\n")
+    spans = tmp_path / "spans.html"  # -- 20 000 cells each spanning 1000 rows (was 2.5 GB) --
+    spans.write_text(_body(county_page, "<table><tr>" + '<td rowspan="1000">1</td>' * 20_000
+                           + "</tr>" + "<tr><td>x</td></tr>" * 20 + "</table>"),
+                     encoding="utf-8")
+    code, _, err = run(capsys, "audit", str(spans))
+    assert (code, err) == (1, "docgen: [IMPORT-LIMIT] spans.html：网页表格 1 的合并单元格过多"
+                              "（上限 100000 格），已拒绝\n")
 
 
 def test_hostile_page_content_is_read_as_text_nothing_fetched(
