@@ -197,6 +197,21 @@ def test_a_16mb_single_line_text_is_one_message(tmp_path: Path,
     assert err.startswith(f"docgen: [IMPORT-NOT-REPORT] {path.name}：不是政府信息公开工作年度报告")
 
 
+def test_many_lines_are_read_in_linear_time_or_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = REFERENCE_TEXT.read_text(encoding="utf-8")
+    at = text.index("三、收到和处理")
+    padded = tmp_path / "padded.txt"  # -- 150 000 stray lines: took 0.5 ms each, now cached --
+    padded.write_text(text[:at] + "1\n" * 150_000 + text[at:], encoding="utf-8")
+    code, out, _ = run(capsys, "audit", str(padded))
+    assert code == 1 and "[T3-RESULTS]" in out
+    flood = tmp_path / "flood.txt"  # -- 3 000 000 lines: 1.4 GB before, now refused first --
+    flood.write_text(text[:at] + "1\n" * 3_000_000 + text[at:], encoding="utf-8")
+    code, _, err = run(capsys, "audit", str(flood))
+    assert (code, err) == (1, "docgen: [IMPORT-LIMIT] flood.txt：行数或段落过多（3000653 个，"
+                              "上限 200000），不像一份年度报告，已拒绝\n")
+
+
 def test_terminal_escapes_in_imported_text_are_shown_not_obeyed(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = REFERENCE_TEXT.read_text(encoding="utf-8")

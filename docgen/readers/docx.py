@@ -25,7 +25,14 @@ from docgen.engine.fill import (
     W_NS,
 )
 from docgen.engine.pdf import find_libreoffice, office_convert
-from docgen.engine.published import Cell, Paragraph, PublishedDocument, Table, clean_text
+from docgen.engine.published import (
+    Cell,
+    Paragraph,
+    PublishedDocument,
+    Table,
+    check_lines,
+    clean_text,
+)
 from docgen.errors import PdfError, SourceLocation, UnreadableDocumentError
 
 _W = f"{{{W_NS}}}"
@@ -162,7 +169,9 @@ def read_docx(raw: bytes, name: str) -> PublishedDocument:
         raise UnreadableDocumentError(f"{name}：Word 文档没有正文")
     document = PublishedDocument(source=name, kind="docx")
     paragraphs = tables = 0
-    for element in _blocks(body):
+    blocks = _blocks(body)
+    check_lines(len(blocks) + sum(len(b) for b in blocks if b.tag == f"{_W}tbl"), name)
+    for element in blocks:
         if element.tag == f"{_W}tbl":
             tables += 1
             document.blocks.append(_table(element, tables, name))

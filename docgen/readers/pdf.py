@@ -16,7 +16,13 @@ import subprocess
 import tempfile
 import unicodedata
 
-from docgen.engine.published import Paragraph, PublishedDocument, clean_text, unjustify
+from docgen.engine.published import (
+    Paragraph,
+    PublishedDocument,
+    check_lines,
+    clean_text,
+    unjustify,
+)
 from docgen.errors import SourceLocation, UnreadableDocumentError, UsageError
 
 #: Seconds pdftotext may take.
@@ -145,6 +151,7 @@ def read_pdf(raw: bytes, name: str) -> PublishedDocument:
     if not raw.startswith(b"%PDF"):
         raise UnreadableDocumentError(f"{name}：不是 PDF 文件")
     text = pdf_text(raw, name)
+    check_lines(text.count("\n"), name)
     document = PublishedDocument(source=name, kind="pdf")
     document.blocks.extend(_paragraphs(text.split("\f"), name))
     if not document.blocks:

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import re
 
-from docgen.engine.published import Paragraph, PublishedDocument, clean_text, unjustify
+from docgen.engine.published import (
+    Paragraph,
+    PublishedDocument,
+    check_lines,
+    clean_text,
+    unjustify,
+)
 from docgen.errors import SourceLocation, UnreadableDocumentError
 
 #: A page number line left by text extraction (— 3 —).
@@ -45,6 +51,8 @@ def read_text(raw: bytes, name: str) -> PublishedDocument:
     controls = len(_BINARY.findall(text, 0, 65536))
     if (not text.strip() and raw.strip()) or controls > 8:
         raise UnreadableDocumentError(f"{name}：不是文本文件（含二进制内容）")
+    lines = text.splitlines()
+    check_lines(len(lines), name)
     document = PublishedDocument(source=name, kind="text")
-    document.blocks.extend(read_lines(text.splitlines(), name))
+    document.blocks.extend(read_lines(lines, name))
     return document
