@@ -93,17 +93,26 @@ def test_docx_with_a_dtd_anywhere_or_a_duplicate_part_is_refused(
         assert SECRET not in err
 
 
-def test_docx_nested_too_deep_is_a_limit(tmp_path: Path,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
-    body = "<w:tbl><w:tr><w:tc>" * 2000 + "<w:p/>" + "</w:tc></w:tr></w:tbl>" * 2000
-    path = tmp_path / "deep.docx"
-    with zipfile.ZipFile(path, "w") as package:
+def _docx(path: Path, body: str) -> Path:
+    with zipfile.ZipFile(path, "w") as package:  # -- stored: no compression ratio to refuse --
         package.writestr("word/document.xml",
                          f'<w:document xmlns:w="{W_NS}"><w:body>{body}</w:body></w:document>')
-    code, _, err = run(capsys, "audit", str(path))
-    assert code == 1
-    assert err == (f"docgen: [IMPORT-LIMIT] {path.name}："
-                   "Word 文档正文嵌套过深（上限 256 层），已拒绝\n")
+    return path
+
+
+def test_docx_too_deep_or_too_large_is_a_limit(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    deep = _docx(tmp_path / "deep.docx",
+                 "<w:tbl><w:tr><w:tc>" * 2000 + "<w:p/>" + "</w:tc></w:tr></w:tbl>" * 2000)
+    cells = _docx(tmp_path / "cells.docx",  # -- 1 500 000 cells took 17 s and 1.7 GB --
+                  "<w:tbl>" + ("<w:tr>" + "<w:tc/>" * 1000 + "</w:tr>") * 250 + "</w:tbl>")
+    big = _docx(tmp_path / "big.docx", "<w:p/>" * 4_000_000)
+    for path, message in (
+            (deep, "Word 文档正文嵌套过深（上限 256 层），已拒绝"),
+            (cells, "行、段落或单元格过多（250001 个，上限 200000），不像一份年度报告，已拒绝"),
+            (big, "正文部件过大（24000113 字节，上限 20971520），已拒绝")):
+        code, _, err = run(capsys, "audit", str(path))
+        assert (code, err) == (1, f"docgen: [IMPORT-LIMIT] {path.name}：{message}\n")
 
 
 # -- web pages -------------------------------------------------------------------------------
@@ -208,7 +217,7 @@ def test_many_lines_are_read_in_linear_time_or_refused(
     flood = tmp_path / "flood.txt"  # -- 3 000 000 lines: 1.4 GB before, now refused first --
     flood.write_text(text[:at] + "1\n" * 3_000_000 + text[at:], encoding="utf-8")
     code, _, err = run(capsys, "audit", str(flood))
-    assert (code, err) == (1, "docgen: [IMPORT-LIMIT] flood.txt：行数或段落过多（3000653 个，"
+    assert (code, err) == (1, "docgen: [IMPORT-LIMIT] flood.txt：行、段落或单元格过多（3000653 个，"
                               "上限 200000），不像一份年度报告，已拒绝\n")
 
 

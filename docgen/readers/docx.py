@@ -37,6 +37,8 @@ from docgen.errors import PdfError, SourceLocation, UnreadableDocumentError
 
 _W = f"{{{W_NS}}}"
 _DOCUMENT = "word/document.xml"
+#: Largest word/document.xml read (a long report's is 1–2 MB; 75 MB took 1 GB to parse).
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 
 
 def _doc_to_docx(raw: bytes, name: str) -> bytes:
@@ -77,6 +79,11 @@ def _document_xml(raw: bytes, name: str) -> bytes:
                 "IMPORT-UNSAFE")
         if _DOCUMENT not in names:
             raise UnreadableDocumentError(f"{name}：文档包缺少 {_DOCUMENT}，不是 Word 文档")
+        size = archive.getinfo(_DOCUMENT).file_size
+        if size > MAX_DOCUMENT_BYTES:
+            raise UnreadableDocumentError(
+                f"{name}：正文部件过大（{size} 字节，上限 {MAX_DOCUMENT_BYTES}），已拒绝",
+                "IMPORT-LIMIT")
         try:
             data = archive.read(_DOCUMENT)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
@@ -170,7 +177,8 @@ def read_docx(raw: bytes, name: str) -> PublishedDocument:
     document = PublishedDocument(source=name, kind="docx")
     paragraphs = tables = 0
     blocks = _blocks(body)
-    check_lines(len(blocks) + sum(len(b) for b in blocks if b.tag == f"{_W}tbl"), name)
+    check_lines(len(blocks) + sum(1 for b in blocks if b.tag == f"{_W}tbl"
+                                  for _ in b.iter(f"{_W}tc")), name)
     for element in blocks:
         if element.tag == f"{_W}tbl":
             tables += 1
