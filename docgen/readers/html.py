@@ -64,7 +64,12 @@ def _parse(raw: bytes, name: str) -> Any:
         raise UnreadableDocumentError(f"{name}：文件过大（上限 {MAX_TEMPLATE_BYTES} 字节）",
                                      "IMPORT-LIMIT")
     # -- the bytes decide, not the declared charset (pages declare gb2312 and are UTF-8) --
-    text = decode_text(raw, name)
+    try:
+        text = decode_text(raw, name)
+    except UnreadableDocumentError:
+        if b"charset=gb" not in raw[:2048].lower().replace(b'"', b""):
+            raise
+        text = raw.decode("gb18030", "replace")  # -- a GBK page with a damaged byte --
     text = _XML_DECLARATION.sub("", text, count=1)  # -- lxml refuses str with an encoding --
     parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True,
                                   huge_tree=False)
