@@ -16,7 +16,7 @@ from docgen.engine.loading import YAML_SUFFIXES
 from docgen.errors import DocgenError, Issue, sorted_issues
 from docgen.readers import ImportedReport, import_report
 
-__all__ = ["AuditResult", "audit", "data_json", "previous_report"]
+__all__ = ["AuditResult", "audit", "data_json", "json_visible", "previous_report"]
 
 #: Import problems that already say what a schema "missing field" error would repeat.
 _READ_PROBLEMS = ("IMPORT-BLANK-CELL", "IMPORT-UNREAD", "IMPORT-FORMAT")
@@ -90,4 +90,15 @@ def data_json(data: dict[str, Any]) -> str:
         raise TypeError(type(value).__name__)
 
     text = json.dumps(data, ensure_ascii=False, indent=2, default=encode)
-    return _DECIMAL.sub(r"\1", text) + "\n"
+    return json_visible(_DECIMAL.sub(r"\1", text)) + "\n"
+
+
+#: Characters JSON may carry raw that a terminal obeys or that reorder what it shows: DEL, C1
+#: controls, bidirectional overrides (json.dumps already escapes C0 controls such as ESC).
+_INVISIBLE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def json_visible(text: str) -> str:
+    """JSON `text` with `_INVISIBLE` characters written as ``\\uXXXX`` escapes: the same
+    JSON value, shown safely in a terminal."""
+    return _INVISIBLE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)

@@ -288,3 +288,14 @@ class LibreOfficeMissingError(PdfError, UsageError):
 class UnreadableDocumentError(DocgenError):
     """A published document could not be read (``docgen import``/``audit``): not a report,
     damaged, too large, or a PDF without a text layer. The message says which."""
+
+    def __init__(self, message: str, code: str = "IMPORT-FILE") -> None:
+        #: A stable code: IMPORT-FILE (damaged, not of its kind), IMPORT-UNSAFE (entities,
+        #: zip bomb, duplicate parts), IMPORT-LIMIT (too large, too long to read),
+        #: IMPORT-NOT-REPORT (readable, but not a report).
+        self.code = code
+        self.message = message
+        super().__init__(f"[{code}] {message}")
+
+    def __reduce__(self) -> tuple[type[UnreadableDocumentError], tuple[str, str]]:
+        return type(self), (self.message, self.code)

@@ -141,7 +141,7 @@ def test_import_of_something_else_is_one_message(tmp_path: Path,
     junk.write_bytes(b"not a zip")
     code, out, err = run(capsys, "import", str(junk))
     assert (code, out) == (1, "")
-    assert err == "docgen: minutes.docx：不是 Word 文档（.docx 应为 zip 格式）\n"
+    assert err == "docgen: [IMPORT-FILE] minutes.docx：不是 Word 文档（.docx 应为 zip 格式）\n"
 
 
 def test_import_refuses_to_overwrite_its_input(capsys: pytest.CaptureFixture[str],
@@ -296,5 +296,5 @@ def test_an_unreadable_previous_report_is_named_as_last_years(
                     ["audit", str(REFERENCE_TEXT)]):
         code, out, err = run(capsys, *command, "--previous", str(junk))
         assert code == 1 and out == ""
-        assert err.startswith("docgen: 上一年度的报告（--previous）2024.html："
-                              "不是政府信息公开工作年度报告")
+        assert err.startswith("docgen: [IMPORT-NOT-REPORT] 上一年度的报告（--previous）"
+                              "2024.html：不是政府信息公开工作年度报告")

@@ -37,10 +37,14 @@ def previous_option(args: argparse.Namespace) -> dict[str, Any] | None:
 
     try:
         return previous_report(args.previous)
-    except (DataFileError, UnreadableDocumentError) as exc:
-        # -- say that it is last year's file that cannot be read, not the data --
-        raise type(exc)(t(f"上一年度的报告（--previous）{exc}",
-                          f"last year's report (--previous): {exc}")) from exc
+    except UnreadableDocumentError as exc:
+        # -- say that it is last year's file that cannot be read, not the data; keep its code --
+        raise UnreadableDocumentError(t(f"上一年度的报告（--previous）{exc.message}",
+                                        f"last year's report (--previous): {exc.message}"),
+                                      exc.code) from exc
+    except DataFileError as exc:
+        raise DataFileError(t(f"上一年度的报告（--previous）{exc}",
+                              f"last year's report (--previous): {exc}")) from exc
 
 
 def issue_line(issue: Issue) -> str:

@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from docgen.audit import AuditResult, audit, data_json
+from docgen.audit import AuditResult, audit, data_json, json_visible
 from docgen.cli.common import issue_line, previous_option, print_issues
 from docgen.cli.lang import t
 from docgen.cli.safety import visible
@@ -28,7 +28,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         refuse_overwriting(target, [source])
         write_atomic(target, text.encode("utf-8"))
         version = imported.data.get("format")
-        print(t(f"已生成：{target}（{version}年版格式）", f"written: {target} ({version} format)"))
+        print(visible(t(f"已生成：{target}（{version}年版格式）",
+                        f"written: {target} ({version} format)")))
     else:
         sys.stdout.write(text)
     if imported.issues:
@@ -38,11 +39,12 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _print_issue(issue: Issue) -> None:
+    """Print one issue; text read from the document is shown escaped, never obeyed."""
     print(visible(issue_line(issue)))
     if issue.actual is not None or issue.expected is not None:
         actual, expected = _shown(issue.actual), _shown(issue.expected)
-        print(t(f"    印为：{actual}；应为：{expected}",
-                f"    printed: {actual}; expected: {expected}"))
+        print(visible(t(f"    印为：{actual}；应为：{expected}",
+                        f"    printed: {actual}; expected: {expected}")))
     if issue.context:
         print(visible(f"    …{issue.context}…"))
 
@@ -64,6 +66,18 @@ def _summary_line(result: AuditResult) -> str:
              f"{result.warnings} warning(s) (error codes: {codes or 'none'})")
 
 
+#: What a spreadsheet takes for the start of a formula (=, +, -, @; a tab or CR before them).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def _cell(value: object) -> object:
+    """A CSV cell that a spreadsheet shows as text: ``'`` before what would start a formula
+    (``=HYPERLINK(…)``, ``=cmd|…`` read from a published page)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _write_csv(target: Path, results: list[AuditResult]) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -71,9 +85,9 @@ def _write_csv(target: Path, results: list[AuditResult]) -> None:
                      "无法读取的原因"])
     for result in results:
         row = result.summary()
-        writer.writerow([row["file"], row["agency"] or "", row["year"] or "",
-                         row["format"] or "", row["errors"], row["warnings"],
-                         " ".join(row["codes"]), row["failure"] or ""])
+        writer.writerow([_cell(value) for value in (
+            row["file"], row["agency"] or "", row["year"] or "", row["format"] or "",
+            row["errors"], row["warnings"], " ".join(row["codes"]), row["failure"] or "")])
     write_atomic(target, ("\ufeff" + buffer.getvalue()).encode("utf-8"))
 
 
@@ -86,14 +100,15 @@ def cmd_audit(args: argparse.Namespace) -> int:
     results = [audit(path, previous=previous) for path in args.files]
     if args.csv:
         target = Path(args.csv)
-        refuse_overwriting(target, [Path(p) for p in args.files])
+        refuse_overwriting(target, [*(Path(p) for p in args.files), args.previous])
         _write_csv(target, results)
     if args.json:
-        print(json.dumps([r.summary() for r in results], ensure_ascii=False, indent=2))
+        print(json_visible(json.dumps([r.summary() for r in results], ensure_ascii=False,
+                                      indent=2)))
     elif len(results) == 1:
         result = results[0]
         if result.failure is not None:
-            print(f"docgen: {result.failure}", file=sys.stderr)
+            print(visible(f"docgen: {result.failure}"), file=sys.stderr)
         else:
             for issue in result.issues:
                 _print_issue(issue)
@@ -104,6 +119,6 @@ def cmd_audit(args: argparse.Namespace) -> int:
                 print(t("未发现问题。", "no problems found."))
     else:
         for result in results:
-            print(_summary_line(result))
+            print(visible(_summary_line(result)))
     failing = any(r.errors or (args.strict and r.warnings) for r in results)
     return 1 if failing else 0

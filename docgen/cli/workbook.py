@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from docgen.cli.lang import t
+from docgen.cli.safety import visible
 from docgen.errors import UsageError
 
 
 def write_workbook_file(data: Mapping[str, Any], target: Path, *, force: bool,
                         source: Path | None = None) -> int:
     """Write `data` as the workbook of its format version at `target`; print where."""
-    from docgen.engine.files import write_atomic
+    from docgen.engine.files import refuse_overwriting, write_atomic
     from docgen.kinds import select_kind
     from docgen.kinds.gov_info_annual.workbook import export_workbook
 
@@ -23,13 +24,11 @@ def write_workbook_file(data: Mapping[str, Any], target: Path, *, force: bool,
                            f"the output file must end in .xlsx: {target}"))
     if target.exists() and not force:
         raise UsageError(exists_message(target))
-    if source is not None and target.resolve() == source.resolve():
-        raise UsageError(t(f"输出文件不能与数据文件相同：{target}",
-                           f"the output file cannot be the data file: {target}"))
+    refuse_overwriting(target, [source])  # -- also through a link, hard or symbolic --
     kind = select_kind(data)
     assert kind.version is not None
     write_atomic(target, export_workbook(data, kind.version))
-    print(t(f"已生成：{target}", f"written: {target}"))
+    print(visible(t(f"已生成：{target}", f"written: {target}")))
     return 0
 
 

@@ -74,7 +74,7 @@ def put_input(sheet: Worksheet, cell: str, kind: str, value: Any, merge: str | N
     """Write an unlocked input cell of `kind` holding `value` (None leaves it empty)."""
     target = sheet[cell]
     target.value = value
-    if isinstance(value, str) and kind != "date":
+    if isinstance(value, str):  # -- also a date field holding a non-date (“=cmd|…”) --
         target.data_type = "s"  # -- a text starting with “=” stays text, never a formula --
     target.protection = Protection(locked=False)
     target.fill = _INPUT_FILL

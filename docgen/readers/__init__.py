@@ -75,7 +75,8 @@ def read_document(path: str | Path) -> PublishedDocument:
         if source.is_dir():
             raise UsageError(f"{source} 是文件夹，不是报告文件")
         if size > MAX_TEMPLATE_BYTES:
-            raise UnreadableDocumentError(f"{name}：文件过大（上限 {MAX_TEMPLATE_BYTES} 字节）")
+            raise UnreadableDocumentError(f"{name}：文件过大（上限 {MAX_TEMPLATE_BYTES} 字节）",
+                                         "IMPORT-LIMIT")
         with source.open("rb") as handle:
             raw = handle.read(MAX_TEMPLATE_BYTES + 1)
     except FileNotFoundError as exc:
@@ -83,7 +84,8 @@ def read_document(path: str | Path) -> PublishedDocument:
     except OSError as exc:
         raise UsageError(f"无法读取报告文件 {source}：{exc.strerror or exc}") from exc
     if len(raw) > MAX_TEMPLATE_BYTES:
-        raise UnreadableDocumentError(f"{name}：文件过大（上限 {MAX_TEMPLATE_BYTES} 字节）")
+        raise UnreadableDocumentError(f"{name}：文件过大（上限 {MAX_TEMPLATE_BYTES} 字节）",
+                                         "IMPORT-LIMIT")
     if source.suffix.lower() in _DATA_SUFFIXES:
         raise UsageError(f"{name} 是 docgen 的数据文件，不是已发布的报告，无需导入；"
                          f"可直接用 docgen check / render 读取")

@@ -25,11 +25,20 @@ from docgen.engine.fill import (
     W_NS,
 )
 from docgen.engine.pdf import find_libreoffice, office_convert
-from docgen.engine.published import Cell, Paragraph, PublishedDocument, Table, clean_text
+from docgen.engine.published import (
+    Cell,
+    Paragraph,
+    PublishedDocument,
+    Table,
+    check_lines,
+    clean_text,
+)
 from docgen.errors import PdfError, SourceLocation, UnreadableDocumentError
 
 _W = f"{{{W_NS}}}"
 _DOCUMENT = "word/document.xml"
+#: Largest word/document.xml read (a long report's is 1–2 MB; 75 MB took 1 GB to parse).
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 
 
 def _doc_to_docx(raw: bytes, name: str) -> bytes:
@@ -47,7 +56,8 @@ def _doc_to_docx(raw: bytes, name: str) -> bytes:
 def _document_xml(raw: bytes, name: str) -> bytes:
     """Return word/document.xml of the package `raw`, refusing what is unsafe or not Word."""
     if len(raw) > MAX_TEMPLATE_BYTES:
-        raise UnreadableDocumentError(f"{name}：文件过大（上限 {MAX_TEMPLATE_BYTES} 字节）")
+        raise UnreadableDocumentError(f"{name}：文件过大（上限 {MAX_TEMPLATE_BYTES} 字节）",
+                                      "IMPORT-LIMIT")
     if raw.startswith(b"\xd0\xcf\x11\xe0"):
         raw = _doc_to_docx(raw, name)
     try:
@@ -60,18 +70,46 @@ def _document_xml(raw: bytes, name: str) -> bytes:
         packed = sum(i.compress_size for i in infos) or 1
         if len(infos) > MAX_TEMPLATE_ENTRIES or total > MAX_UNCOMPRESSED_BYTES \
                 or total / packed > MAX_COMPRESSION_RATIO:
-            raise UnreadableDocumentError(f"{name}：文档包过大或疑似压缩炸弹，已拒绝")
-        if _DOCUMENT not in archive.namelist():
+            raise UnreadableDocumentError(f"{name}：文档包过大或疑似压缩炸弹，已拒绝",
+                                          "IMPORT-UNSAFE")
+        names = [i.filename for i in infos]
+        if names.count(_DOCUMENT) > 1:
+            raise UnreadableDocumentError(
+                f"{name}：文档包内有重复的部件 {_DOCUMENT}（可能是被篡改的文件），已拒绝",
+                "IMPORT-UNSAFE")
+        if _DOCUMENT not in names:
             raise UnreadableDocumentError(f"{name}：文档包缺少 {_DOCUMENT}，不是 Word 文档")
+        size = archive.getinfo(_DOCUMENT).file_size
+        if size > MAX_DOCUMENT_BYTES:
+            raise UnreadableDocumentError(
+                f"{name}：正文部件过大（{size} 字节，上限 {MAX_DOCUMENT_BYTES}），已拒绝",
+                "IMPORT-LIMIT")
         try:
             data = archive.read(_DOCUMENT)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
                 RuntimeError) as exc:
             raise UnreadableDocumentError(f"{name}：文档包已损坏（{exc}）") from exc
-    if b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data[:4096]:
-        raise UnreadableDocumentError(
-            f"{name}：文档含有 DOCTYPE/实体声明（可能是 XXE 攻击），已拒绝")
     return data
+
+
+def _parse(data: bytes, name: str) -> Any:
+    """The parsed document part; one declaring a DTD anywhere (past 4 KB, UTF-16) is refused:
+    SAFE_PARSER never resolves an entity, and a DTD has no place in Word's XML."""
+    try:
+        root = etree.fromstring(data, SAFE_PARSER)
+    except etree.XMLSyntaxError as exc:
+        if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+            root = None
+        elif "Excessive depth" in str(exc):
+            raise UnreadableDocumentError(f"{name}：Word 文档正文嵌套过深（上限 256 层），已拒绝",
+                                          "IMPORT-LIMIT") from exc
+        else:
+            raise UnreadableDocumentError(f"{name}：Word 文档正文已损坏（{exc}）") from exc
+    info = root.getroottree().docinfo if root is not None else None
+    if info is None or info.doctype or info.internalDTD is not None:
+        raise UnreadableDocumentError(
+            f"{name}：文档含有 DOCTYPE/实体声明（可能是 XXE 攻击），已拒绝", "IMPORT-UNSAFE")
+    return root
 
 
 def _text(element: Any) -> str:
@@ -132,17 +170,16 @@ def _blocks(body: Any) -> list[Any]:
 
 def read_docx(raw: bytes, name: str) -> PublishedDocument:
     """Read a Word document's body: paragraphs and table grids with their places."""
-    data = _document_xml(raw, name)
-    try:
-        root = etree.fromstring(data, SAFE_PARSER)
-    except etree.XMLSyntaxError as exc:
-        raise UnreadableDocumentError(f"{name}：Word 文档正文已损坏（{exc}）") from exc
+    root = _parse(_document_xml(raw, name), name)
     body = root.find(f"{_W}body")
     if body is None:
         raise UnreadableDocumentError(f"{name}：Word 文档没有正文")
     document = PublishedDocument(source=name, kind="docx")
     paragraphs = tables = 0
-    for element in _blocks(body):
+    blocks = _blocks(body)
+    check_lines(len(blocks) + sum(1 for b in blocks if b.tag == f"{_W}tbl"
+                                  for _ in b.iter(f"{_W}tc")), name)
+    for element in blocks:
         if element.tag == f"{_W}tbl":
             tables += 1
             document.blocks.append(_table(element, tables, name))

@@ -6,34 +6,76 @@ Each page's lines become paragraphs located by page and line; a PDF without a te
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import resource
 import shutil
+import signal
 import subprocess
+import tempfile
 import unicodedata
 
-from docgen.engine.published import Paragraph, PublishedDocument, clean_text, unjustify
+from docgen.engine.published import (
+    Paragraph,
+    PublishedDocument,
+    check_lines,
+    clean_text,
+    unjustify,
+)
 from docgen.errors import SourceLocation, UnreadableDocumentError, UsageError
 
 #: Seconds pdftotext may take.
 TIMEOUT = 60
+#: Pages read (a report has about ten) and bytes of text pdftotext may write.
+MAX_PAGES = 500
+MAX_TEXT_BYTES = 64 * 1024 * 1024
+
+
+def _bounded_output() -> None:
+    """In the child: its output file may not grow past `MAX_TEXT_BYTES` (SIGXFSZ)."""
+    resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_TEXT_BYTES, MAX_TEXT_BYTES))
 
 
 def pdf_text(raw: bytes, name: str) -> str:
-    """Return the text layer of the PDF `raw`, pages separated by form feeds."""
+    """Return the text layer of the PDF `raw`, pages separated by form feeds.
+
+    pdftotext reads at most `MAX_PAGES` pages and writes at most `MAX_TEXT_BYTES` (a small PDF
+    can expand to gigabytes of text); it runs in its own process group, killed whole after
+    `TIMEOUT` seconds or on Ctrl-C.
+    """
     program = shutil.which("pdftotext")
     if program is None:
         raise UsageError("读取 PDF 需要 poppler 的 pdftotext，但本机未安装"
                          "（Debian/Ubuntu：apt-get install poppler-utils）")
-    try:
-        result = subprocess.run([program, "-layout", "-enc", "UTF-8", "-eol", "unix", "-", "-"],
-                                input=raw, capture_output=True, timeout=TIMEOUT, check=False)
-    except subprocess.TimeoutExpired as exc:
-        raise UnreadableDocumentError(f"{name}：读取 PDF 超时（{TIMEOUT} 秒）") from exc
-    if result.returncode != 0:
-        detail = result.stderr.decode("utf-8", "replace").strip().splitlines()
-        reason = detail[-1] if detail else f"退出码 {result.returncode}"
-        raise UnreadableDocumentError(f"{name}：PDF 已损坏或无法读取（{reason}）")
-    return result.stdout.decode("utf-8", "replace")
+    command = [program, "-layout", "-enc", "UTF-8", "-eol", "unix", "-l", str(MAX_PAGES),
+               "-", "-"]
+    with tempfile.TemporaryFile() as output:
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=output,
+                                   stderr=subprocess.PIPE, start_new_session=True,
+                                   preexec_fn=_bounded_output)
+        try:
+            _, stderr = process.communicate(raw, timeout=TIMEOUT)
+        except BaseException as exc:  # -- a timeout, Ctrl-C, SIGTERM: nothing left running --
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            if isinstance(exc, subprocess.TimeoutExpired):
+                raise UnreadableDocumentError(f"{name}：读取 PDF 超时（{TIMEOUT} 秒）",
+                                              "IMPORT-LIMIT") from exc
+            raise
+        if process.returncode == -signal.SIGXFSZ:
+            raise UnreadableDocumentError(
+                f"{name}：PDF 的文字过多（超过 {MAX_TEXT_BYTES} 字节），已拒绝", "IMPORT-LIMIT")
+        if process.returncode != 0:
+            detail = stderr.decode("utf-8", "replace").strip().splitlines()
+            reason = detail[-1] if detail else f"退出码 {process.returncode}"
+            if "password" in reason.lower():
+                raise UnreadableDocumentError(
+                    f"{name}：PDF 已加密（需要密码），无法读取；请提供未加密的文件")
+            raise UnreadableDocumentError(f"{name}：PDF 已损坏、已加密或无法读取（{reason}）")
+        output.seek(0)
+        return output.read().decode("utf-8", "replace")
 
 
 #: A page number as GB/T 9704 prints it (— 3 —), or 第3页（共8页）. A bare number is a figure.
@@ -109,6 +151,7 @@ def read_pdf(raw: bytes, name: str) -> PublishedDocument:
     if not raw.startswith(b"%PDF"):
         raise UnreadableDocumentError(f"{name}：不是 PDF 文件")
     text = pdf_text(raw, name)
+    check_lines(text.count("\n"), name)
     document = PublishedDocument(source=name, kind="pdf")
     document.blocks.extend(_paragraphs(text.split("\f"), name))
     if not document.blocks:

@@ -8,11 +8,19 @@ from __future__ import annotations
 
 import re
 
-from docgen.engine.published import Paragraph, PublishedDocument, clean_text, unjustify
+from docgen.engine.published import (
+    Paragraph,
+    PublishedDocument,
+    check_lines,
+    clean_text,
+    unjustify,
+)
 from docgen.errors import SourceLocation, UnreadableDocumentError
 
 #: A page number line left by text extraction (— 3 —).
 _PAGE_NUMBER = re.compile(r"^[—–\-－]\s*\d{1,4}\s*[—–\-－]$")
+#: Control characters no text has (a few escape sequences pasted from a terminal are allowed).
+_BINARY = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
 
 
 def decode_text(raw: bytes, name: str) -> str:
@@ -39,9 +47,12 @@ def read_lines(lines: list[str], name: str) -> list[Paragraph]:
 
 def read_text(raw: bytes, name: str) -> PublishedDocument:
     """Read pasted text: each non-empty line one paragraph."""
-    if b"\x00" in raw[:4096]:
+    text = decode_text(raw, name) if b"\x00" not in raw else ""
+    controls = len(_BINARY.findall(text, 0, 65536))
+    if (not text.strip() and raw.strip()) or controls > 8:
         raise UnreadableDocumentError(f"{name}：不是文本文件（含二进制内容）")
-    text = decode_text(raw, name)
+    lines = text.splitlines()
+    check_lines(len(lines), name)
     document = PublishedDocument(source=name, kind="text")
-    document.blocks.extend(read_lines(text.splitlines(), name))
+    document.blocks.extend(read_lines(lines, name))
     return document

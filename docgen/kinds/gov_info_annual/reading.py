@@ -418,7 +418,7 @@ def read_report(document: PublishedDocument) -> ImportedReport:
     if len(heads) < 3:
         raise UnreadableDocumentError(
             f"{name}：不是政府信息公开工作年度报告（未找到“一、总体情况”“二、主动公开政府信息情况”"
-            "等部分标题）")
+            "等部分标题）", "IMPORT-NOT-REPORT")
     ordered = sorted(heads.values())
 
     def part(key: str) -> list[Token]:
