@@ -12,12 +12,13 @@ the others go on.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import re
 import signal
 import tempfile
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -50,7 +51,7 @@ _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
 _WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class JsonLine:
     """One line of a JSON Lines file: one report, read and parsed where it is rendered.
 
@@ -93,7 +94,7 @@ class JsonLine:
 Source = Mapping[str, Any] | Path | JsonLine
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Outcome:
     """What became of one report: the files written, or the issues that stopped it."""
 
@@ -156,7 +157,7 @@ class _Config:
     allow_errors: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Job:
     index: int
     name: str
@@ -195,6 +196,7 @@ def render_many(reports: Iterable[tuple[str, Source]], outdir: str | Path, *, jo
 
         require_libreoffice()  # -- say it once, not once per report --
     work = [_Job(i, n, s) for i, (n, s) in enumerate(_unique(reports))]
+    del reports  # -- the jobs hold what is needed (a caller's list of 100,000 goes now) --
     config = _Config(folder, pdf, kind, Path(template) if template is not None else None,
                      allow_external, html, allow_errors)
     result = BatchResult()
@@ -209,7 +211,7 @@ def render_many(reports: Iterable[tuple[str, Source]], outdir: str | Path, *, jo
             index, found = outcome
             if not found.ok:
                 found = replace(found, removed=_remove_stale(folder, found.name))
-            outcomes[index] = found
+            outcomes[index] = found = _compact(found, work[index].name, folder)
             if progress is not None:
                 progress(done, len(work), found)
     finally:
@@ -286,21 +288,32 @@ def _pool(config: _Config, work: Sequence[_Job], workers: int, size: int, marker
           count: int) -> Generator[tuple[int, Outcome], None, list[_Job]]:
     """Render `work` in a pool of `workers`; yield outcomes; return the jobs a broken pool
     left unfinished. `count`: the batch's size (a large one's workers start fresh)."""
-    chunks = [work[i:i + size] for i in range(0, len(work), size)]
+    chunks = (work[i:i + size] for i in range(0, len(work), size))
     unfinished: list[_Job] = []
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
                                initargs=(config, markers),
                                mp_context=_pool_context(config, count))
     try:
-        pending = {pool.submit(_worker, chunk): chunk for chunk in chunks}
-        for future in as_completed(pending):
-            chunk = pending.pop(future)
-            try:
-                outcomes = future.result()
-            except BrokenProcessPool:
-                unfinished += chunk
-                continue
-            yield from zip((job.index for job in chunk), outcomes, strict=True)
+        # -- a bounded number of tasks in flight (not one per chunk up front): the parent's
+        # memory stays the same for 1,000 reports or 100,000 --
+        pending = {pool.submit(_worker, c): c for c in itertools.islice(chunks, workers * 4)}
+        broken = False
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                chunk = pending.pop(future)
+                try:
+                    outcomes = future.result()
+                except BrokenProcessPool:
+                    unfinished += chunk
+                    broken = True
+                    continue
+                if not broken:
+                    for more in itertools.islice(chunks, 1):
+                        pending[pool.submit(_worker, more)] = more
+                yield from zip((job.index for job in chunk), outcomes, strict=True)
+        for rest in chunks:  # -- never handed out: the pool broke first --
+            unfinished += rest
     except BaseException:
         _stop(pool)  # -- Ctrl-C, SIGTERM: no worker left running --
         raise
@@ -472,6 +485,15 @@ def _render_one(config: _Config, job: _Job) -> Outcome:
                        "memory_mb），本报告未生成", source)
     except Exception as exc:  # -- a bug; keep it to this report and say what it was --
         return _failed(job, "BATCH-INTERNAL", f"内部错误（{type(exc).__name__}: {exc}）", source)
+
+
+def _compact(outcome: Outcome, name: str, folder: Path) -> Outcome:
+    """`outcome` as the parent keeps it: the job's own name string, and output paths made
+    from the output folder (a path unpickled from a worker is twice the memory; a 100,000-line
+    batch keeps 100,000 outcomes)."""
+    written = tuple(folder / path.name if path.parent == folder else path
+                    for path in outcome.written)
+    return replace(outcome, name=name, written=written)
 
 
 def _code(exc: DocgenError) -> str:
