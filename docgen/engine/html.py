@@ -7,11 +7,11 @@ and renders a whole page; `fragment=True` returns only its ``<article>`` element
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from docgen.engine import limits
 from docgen.engine.environment import (
     ENVIRONMENT,
     TemplateSyntaxError,
@@ -19,6 +19,7 @@ from docgen.engine.environment import (
     template_line,
 )
 from docgen.engine.limits import LimitExceeded, budget
+from docgen.engine.memo import Memo, file_version
 from docgen.engine.sandbox import check_nesting, render_bounded
 from docgen.errors import Issue, TemplateProblemError
 
@@ -101,27 +102,17 @@ def _problem(template: str, message: str) -> TemplateProblemError:
                                                  message=message, stage="template")])
 
 
-_cache: dict[tuple[Path, int, int], CompiledHtml] = {}
-_cache_lock = threading.Lock()
+#: Compiled HTML templates (docgen.engine.memo: per file version and the limits in force).
+_COMPILED: Memo[CompiledHtml] = Memo(limit=32)
 
 
 def compile_html(path: Path) -> CompiledHtml:
-    """Return the compiled HTML template at `path`, cached per path and modification time."""
-    resolved = path.resolve()
+    """Return the compiled HTML template at `path`, cached per file version and limits."""
     try:
-        stat = resolved.stat()
+        version = file_version(path)
     except OSError as exc:
         raise _problem(path.name, f"找不到模板文件：{path}") from exc
-    key = (resolved, stat.st_mtime_ns, stat.st_size)
-    with _cache_lock:
-        cached = _cache.get(key)
-    if cached is None:
-        cached = CompiledHtml(resolved)
-        with _cache_lock:
-            for old in [k for k in _cache if k[0] == resolved]:
-                del _cache[old]
-            _cache[key] = cached
-    return cached
+    return _COMPILED.get((version, limits.current()), lambda: CompiledHtml(Path(version[0])))
 
 
 def render_html(template: Path, context: Mapping[str, Any], *, fragment: bool = False) -> str:

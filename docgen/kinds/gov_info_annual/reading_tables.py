@@ -382,16 +382,7 @@ def read_table3(tokens: list[Token], version: str) -> TableReading:
                                               7 + (extra_at is not None), name))
             continue
         for column, token in _columns(row.values, extra_at):
-            path = pointer("applications", *parts, column)
-            try:
-                parsed = parse_value(token.text)
-            except ValueError:
-                reading.issues.append(_unreadable(path, token, name))
-                continue
-            if parsed is None or isinstance(parsed, dict):
-                reading.issues.append(_unreadable(path, token, name))
-                continue
-            reading.put(path, token, parsed, name)
+            _read_count(reading, pointer("applications", *parts, column), token, name)
     return reading
 
 
@@ -413,17 +404,20 @@ def read_table4(tokens: list[Token], version: str) -> TableReading:
             return reading
     slots = [(g, p) for g in REVIEW_GROUPS for p in (*REVIEW_PARTS, "total")]
     for (group, part), token in zip(slots, values, strict=False):
-        path = pointer("reviews", group, part)
-        try:
-            parsed = parse_value(token.text)
-        except ValueError:
-            reading.issues.append(_unreadable(path, token, name))
-            continue
-        if parsed is None or isinstance(parsed, dict):
-            reading.issues.append(_unreadable(path, token, name))
-            continue
-        reading.put(path, token, parsed, name)
+        _read_count(reading, pointer("reviews", group, part), token, name)
     return reading
+
+
+def _read_count(reading: TableReading, path: str, token: Token, name: str) -> None:
+    """Read one printed figure of table 3 or 4 into `reading`, or say it cannot be read."""
+    try:
+        parsed = parse_value(token.text)
+    except ValueError:
+        parsed = None
+    if parsed is None or isinstance(parsed, dict):
+        reading.issues.append(_unreadable(path, token, name))
+    else:
+        reading.put(path, token, parsed, name)
 
 
 def iter_required_cells(version: str) -> Iterator[str]:
