@@ -21,7 +21,8 @@ Functions
            allow_errors=False, html=False, fragment=False, allow_external=False)
            -> bytes | str | Rendered
     render_many(reports, outdir, *, jobs=0, pdf=False, html=False, kind=None, template=None,
-                allow_external=False, progress=None) -> BatchResult   many reports, in parallel
+                allow_external=False, allow_errors=False, progress=None) -> BatchResult
+                                         many reports, in parallel
     import_report(path) -> ImportedReport   a published report (.docx/.html/.pdf/.txt) read
                                          back: .data, .issues (what could not be read)
     get_kind(name) / custom_kind(schema, template, html_template=None) -> ReportKind
