@@ -524,3 +524,17 @@ def test_html_output_of_hostile_data_runs_and_links_nothing(
         assert "<a " not in page
     fragment = (tmp_path / "evil1.html").read_text(encoding="utf-8")
     assert fragment.startswith("<article") and fragment.rstrip().endswith("</article>")
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".html", ".json"])
+def test_a_device_named_as_an_input_is_read_within_the_limit(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], suffix: str) -> None:
+    # -- stat says a device holds 0 bytes: only a bounded read stops /dev/zero --
+    device = tmp_path / f"zero{suffix}"
+    device.symlink_to("/dev/zero")
+    command = ["import", str(device)] if suffix == ".html" else ["check", str(device)]
+
+    code, out, err = run(capsys, *command)
+
+    assert code == 1 and out == ""
+    assert "文件过大" in err and "Traceback" not in err

@@ -91,6 +91,18 @@ def is_html(path: str | Path) -> bool:
     return Path(path).suffix.lower() in HTML_SUFFIXES
 
 
+def read_bounded(path: Path, limit: int) -> bytes | None:
+    """Return the bytes of the input file `path`, or None if it holds more than `limit`.
+
+    At most ``limit + 1`` bytes are read, whatever the file system says of its size, so a file
+    that grows, a pipe or a device (``/dev/zero``) stays bounded. Raises `OSError` as opening
+    and reading it does (`IsADirectoryError` for a folder).
+    """
+    with path.open("rb") as handle:
+        raw = handle.read(limit + 1)
+    return None if len(raw) > limit else raw
+
+
 def refuse_wrong_suffix(target: Path, pdf: bool, *, html: bool = False) -> None:
     """Refuse a PDF named ``.docx``, a Word document named ``.pdf``, a web page named other
     than ``.html``/``.htm`` or a PDF named ``.html``: it would not open."""

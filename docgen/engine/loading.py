@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from docgen.engine.files import read_bounded
 from docgen.engine.jsontypes import value_name
 from docgen.engine.messages import os_error_text
 from docgen.engine.textfile import encoding_problem, instead_of, json_syntax_message, not_text
@@ -63,15 +64,14 @@ def load(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
         size = path.stat().st_size
         if size > MAX_BYTES:
             raise DataFileError(f"{name}：文件过大（{size} 字节，上限 {MAX_BYTES} 字节）")
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)  # -- a file that grows (or a pipe) stays bounded --
+        raw = read_bounded(path, MAX_BYTES)
     except FileNotFoundError as exc:
         raise UsageError(f"找不到数据文件：{name}") from exc
     except PermissionError as exc:
         raise UsageError(f"无权读取数据文件：{name}") from exc
     except OSError as exc:
         raise UsageError(f"无法读取数据文件 {name}：{os_error_text(exc)}") from exc
-    if len(raw) > MAX_BYTES:
+    if raw is None:
         raise DataFileError(f"{name}：文件过大（超过上限 {MAX_BYTES} 字节）")
     what = not_text(raw)
     if what is not None:

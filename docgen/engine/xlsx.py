@@ -16,6 +16,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+from docgen.engine.files import read_bounded
 from docgen.engine.loading import MAX_BYTES
 from docgen.errors import DataFileError, UsageError
 
@@ -52,13 +53,15 @@ def open_workbook(path: Path) -> Any:
         if size > MAX_BYTES:
             raise DataFileError(f"[XLSX-FILE] {name}：文件过大（{size} 字节，"
                                 f"上限 {MAX_BYTES} 字节）")
-        raw = path.read_bytes()
+        raw = read_bounded(path, MAX_BYTES)  # -- a device or a growing file stays bounded --
     except FileNotFoundError as exc:
         raise UsageError(f"找不到数据文件：{name}") from exc
     except IsADirectoryError as exc:
         raise UsageError(f"{name} 是文件夹，不是数据文件") from exc
     except OSError as exc:
         raise UsageError(f"无法读取数据文件 {name}：{exc.strerror or exc}") from exc
+    if raw is None:
+        raise DataFileError(f"[XLSX-FILE] {name}：文件过大（超过上限 {MAX_BYTES} 字节）")
     _check_package(raw, name)
     try:
         with warnings.catch_warnings():

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from docgen.engine.files import read_bounded
 from docgen.engine.fill import MAX_TEMPLATE_BYTES
 from docgen.engine.published import PublishedDocument
 from docgen.errors import UnreadableDocumentError, UsageError
@@ -77,13 +78,12 @@ def read_document(path: str | Path) -> PublishedDocument:
         if size > MAX_TEMPLATE_BYTES:
             raise UnreadableDocumentError(f"{name}：文件过大（上限 {MAX_TEMPLATE_BYTES} 字节）",
                                          "IMPORT-LIMIT")
-        with source.open("rb") as handle:
-            raw = handle.read(MAX_TEMPLATE_BYTES + 1)
+        raw = read_bounded(source, MAX_TEMPLATE_BYTES)
     except FileNotFoundError as exc:
         raise UsageError(f"找不到报告文件：{source}") from exc
     except OSError as exc:
         raise UsageError(f"无法读取报告文件 {source}：{exc.strerror or exc}") from exc
-    if len(raw) > MAX_TEMPLATE_BYTES:
+    if raw is None:
         raise UnreadableDocumentError(f"{name}：文件过大（上限 {MAX_TEMPLATE_BYTES} 字节）",
                                          "IMPORT-LIMIT")
     if source.suffix.lower() in _DATA_SUFFIXES:
