@@ -538,3 +538,20 @@ def test_a_device_named_as_an_input_is_read_within_the_limit(
 
     assert code == 1 and out == ""
     assert "文件过大" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(("name", "command"), [("loop.html", "import"), ("loop.xlsx", "check")])
+def test_an_unreadable_input_says_why_in_chinese(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        name: str, command: str) -> None:
+    # -- the operating system's reason in Chinese, as for data files (issue 16) --
+    for variable in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    loop = tmp_path / name
+    loop.symlink_to(loop)
+
+    code, out, err = run(capsys, command, str(loop))
+
+    assert code == 2 and out == ""
+    assert "符号链接层数过多（可能是循环链接）" in err

@@ -18,6 +18,7 @@ from typing import Any
 
 from docgen.engine.files import read_bounded
 from docgen.engine.loading import MAX_BYTES
+from docgen.engine.messages import os_error_text
 from docgen.errors import DataFileError, UsageError
 
 #: More zip entries than this are refused (a docgen workbook has about 15).
@@ -59,7 +60,7 @@ def open_workbook(path: Path) -> Any:
     except IsADirectoryError as exc:
         raise UsageError(f"{name} 是文件夹，不是数据文件") from exc
     except OSError as exc:
-        raise UsageError(f"无法读取数据文件 {name}：{exc.strerror or exc}") from exc
+        raise UsageError(f"无法读取数据文件 {name}：{os_error_text(exc)}") from exc
     if raw is None:
         raise DataFileError(f"[XLSX-FILE] {name}：文件过大（超过上限 {MAX_BYTES} 字节）")
     _check_package(raw, name)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from docgen.engine.files import read_bounded
 from docgen.engine.fill import MAX_TEMPLATE_BYTES
+from docgen.engine.messages import os_error_text
 from docgen.engine.published import PublishedDocument
 from docgen.errors import UnreadableDocumentError, UsageError
 from docgen.kinds.gov_info_annual.reading import ImportedReport, read_report
@@ -82,7 +83,7 @@ def read_document(path: str | Path) -> PublishedDocument:
     except FileNotFoundError as exc:
         raise UsageError(f"找不到报告文件：{source}") from exc
     except OSError as exc:
-        raise UsageError(f"无法读取报告文件 {source}：{exc.strerror or exc}") from exc
+        raise UsageError(f"无法读取报告文件 {source}：{os_error_text(exc)}") from exc
     if raw is None:
         raise UnreadableDocumentError(f"{name}：文件过大（上限 {MAX_TEMPLATE_BYTES} 字节）",
                                          "IMPORT-LIMIT")
