@@ -117,6 +117,17 @@ def _add_kind_options(parser: argparse.ArgumentParser, *, template: bool = True,
                         help=t("自定义报告类型的 JSON Schema", "JSON Schema of a custom kind"))
 
 
+def _add_allowances(parser: argparse.ArgumentParser) -> None:
+    """The two overrides `render` and `batch` share: consistency errors, external content."""
+    parser.add_argument("--allow-errors", action="store_true",
+                        help=t("照原样重现已发布的报告：勾稽错误只作提示（数据格式错误仍会拒绝）",
+                               "reproduce published reports: consistency errors only warn"))
+    parser.add_argument("--allow-external", action="store_true",
+                        help=t("允许模板引用外部内容（链接的图片或文件、INCLUDE/DDE 域、OLE 对象）",
+                               "let the template refer to external content (linked pictures "
+                               "or files, INCLUDE/DDE fields, OLE objects)"))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``docgen`` command (in the language in use).
 
@@ -154,13 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--previous", metavar="LAST",
                         help=t("上一年度的报告（数据文件或已发布的文件）",
                                "last year's report (data or a published file)"))
-    render.add_argument("--allow-errors", action="store_true",
-                        help=t("照原样重现已发布的报告：勾稽错误只作提示（数据格式错误仍会拒绝）",
-                               "reproduce a published report: consistency errors only warn"))
-    render.add_argument("--allow-external", action="store_true",
-                        help=t("允许模板引用外部内容（链接的图片或文件、INCLUDE/DDE 域、OLE 对象）",
-                               "let the template refer to external content (linked pictures "
-                               "or files, INCLUDE/DDE fields, OLE objects)"))
+    _add_allowances(render)
     _add_kind_options(render)
     render.set_defaults(handler=cmd_render)
 
@@ -252,13 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help=t("另外输出同名 HTML 网页", "also write a web page next to each .docx"))
     batch.add_argument("--recursive", "-r", action="store_true",
                        help=t("也读取文件夹中的子文件夹", "also read the folders' subfolders"))
-    batch.add_argument("--allow-errors", action="store_true",
-                       help=t("照原样重现已发布的报告：勾稽错误只作提示（数据格式错误仍会拒绝）",
-                              "reproduce published reports: consistency errors only warn"))
-    batch.add_argument("--allow-external", action="store_true",
-                       help=t("允许模板引用外部内容（链接的图片或文件、INCLUDE/DDE 域、OLE 对象）",
-                              "let the template refer to external content (linked pictures "
-                              "or files, INCLUDE/DDE fields, OLE objects)"))
+    _add_allowances(batch)
     _add_kind_options(batch, html_template=False)
     batch.set_defaults(handler=_lazy("docgen.cli.batch", "cmd_batch"))
     imp = commands.add_parser("import",
