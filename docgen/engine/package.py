@@ -17,6 +17,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import PurePosixPath
+from typing import Any
 
 from lxml import etree
 
@@ -67,11 +68,16 @@ def find_external(entries: Mapping[str, bytes]) -> Iterator[tuple[str, str]]:
             yield name, f"嵌入的 OLE 对象 {name}"
 
 
-def _relations(name: str, data: bytes) -> Iterator[tuple[str, str]]:
+def _root(data: bytes) -> Any:
+    """The root element of a part, or None for a part that is not XML (nothing to report)."""
     try:
-        root = etree.fromstring(data, _PARSER)
+        return etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError:
-        return
+        return None
+
+
+def _relations(name: str, data: bytes) -> Iterator[tuple[str, str]]:
+    root = _root(data)
     if root is None:
         return
     for rel in root.iter(f"{{{_REL_NS}}}Relationship"):
@@ -85,10 +91,7 @@ def _relations(name: str, data: bytes) -> Iterator[tuple[str, str]]:
 
 
 def _fields_and_objects(name: str, data: bytes) -> Iterator[tuple[str, str]]:
-    try:
-        root = etree.fromstring(data, _PARSER)
-    except etree.XMLSyntaxError:
-        return
+    root = _root(data)
     if root is None:
         return
     instructions = [e.text or "" for e in root.iter(f"{{{_W}}}instrText")]
