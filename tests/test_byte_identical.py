@@ -42,7 +42,7 @@ def _render(name: str) -> bytes:
 def _fresh_templates() -> None:
     from docgen.engine import fill
 
-    fill._cache.clear()
+    fill._COMPILED.clear()
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

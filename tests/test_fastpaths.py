@@ -28,7 +28,7 @@ def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "cache"
     monkeypatch.setenv("DOCGEN_CACHE_DIR", str(folder))
     monkeypatch.delenv("DOCGEN_CACHE", raising=False)
-    fill._cache.clear()
+    fill._COMPILED.clear()
     return folder
 
 
@@ -47,7 +47,7 @@ def test_cache_is_private_and_reused(cache_dir: Path) -> None:
     (entry,) = _entries(cache_dir)
     assert stat.S_IMODE(entry.stat().st_mode) == 0o600
     before = entry.stat().st_mtime_ns
-    fill._cache.clear()
+    fill._COMPILED.clear()
 
     assert docgen.render(EXAMPLES / "county-bureau-2025.json") == first
     assert entry.stat().st_mtime_ns == before  # -- read, not written again --
@@ -59,7 +59,7 @@ def test_damaged_entry_is_ignored_and_rewritten(cache_dir: Path) -> None:
     data = bytearray(entry.read_bytes())
     data[len(data) // 2] ^= 0xFF
     entry.write_bytes(bytes(data[: len(data) - 100]))
-    fill._cache.clear()
+    fill._COMPILED.clear()
 
     assert docgen.render(EXAMPLES / "jindong-2019.json") == first
     assert cache.read_entry(entry.name) is not None  # -- written anew, sound --
@@ -105,7 +105,7 @@ def test_swapped_template_with_same_size_and_time(cache_dir: Path, tmp_path: Pat
     template.write_bytes(changed)
     os.utime(template, ns=(1_000_000_000, 1_000_000_000))
     assert "一、会议日程" in _notice(template)  # -- in this process --
-    fill._cache.clear()
+    fill._COMPILED.clear()
     assert "一、会议日程" in _notice(template)  # -- and from the disk cache --
     assert len(_entries(cache_dir)) == 2
 
@@ -135,14 +135,14 @@ def test_cache_entry_is_per_limits(cache_dir: Path, county: dict[str, Any]) -> N
     stricter ones, and refused; the render-time limits hold on a cache hit."""
     template = docgen.get_kind("2021").template_path
     docgen.render(county)
-    fill._cache.clear()
+    fill._COMPILED.clear()
 
     with limits.limits(tags=100), pytest.raises(TemplateProblemError) as caught:
         docgen.render(county)
     assert caught.value.issues[0].code == "TEMPLATE-LIMIT"
     assert "tags" in caught.value.issues[0].message
 
-    fill._cache.clear()
+    fill._COMPILED.clear()
     hit = fill.compile_template(template)  # -- from the default limits' entry --
     prepared = docgen.prepare(county)
     assert prepared.context is not None

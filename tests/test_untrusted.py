@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def render_problem(template: Path, county: dict[str, Any]) -> docgen.TemplateProblemError:
     """The problem a render with `template` raises (compiled afresh: limits may differ)."""
-    fill._cache.clear()
+    fill._COMPILED.clear()
     with pytest.raises(docgen.TemplateProblemError) as raised:
         docgen.render(county, kind=kind_with(template))
     return raised.value
@@ -105,7 +105,7 @@ def test_costly_templates_are_a_located_limit(tmp_path: Path, county: dict[str, 
 def test_template_check_reports_what_a_template_costs_whatever_the_data(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str) -> None:
     template = template_variant(tmp_path / "costly.docx", title=COSTLY[name][0])
-    fill._cache.clear()
+    fill._COMPILED.clear()
 
     code, out, _ = run(capsys, "template", "check", str(template), "--format", "2021")
 
@@ -142,7 +142,7 @@ def test_too_many_tags_is_refused_before_compiling(county: dict[str, Any]) -> No
 
     assert problem.issues[0].code == "TEMPLATE-LIMIT"
     assert "标签过多（超过 100 个，tags）" in problem.issues[0].message
-    fill._cache.clear()
+    fill._COMPILED.clear()
 
 
 def test_limits_through_render_template_check_and_batch(tmp_path: Path, county: dict[str, Any]
@@ -173,7 +173,7 @@ def test_time_limit(tmp_path: Path, county: dict[str, Any]) -> None:
     busy = ("{% for i in range(100000) %}{% for j in range(year) %}{{ '' }}{% endfor %}"
             "{% endfor %}")
     template = template_variant(tmp_path / "busy.docx", title=busy)
-    fill._cache.clear()
+    fill._COMPILED.clear()
     fill.compile_template(template)  # -- compiled first: only the render is timed here --
 
     with limits.limits(seconds=0.2, loop_iterations=10**12), \
@@ -223,7 +223,7 @@ def test_unreferenced_header_parts_are_copied_not_rendered(tmp_path: Path,
     extra = [(f"word/header{i}.xml", b"<w:hdr>{{ 'x' * 10 ** 9 }}") for i in range(100, 1100)]
     template = template_variant(tmp_path / "headers.docx", extra=extra)
 
-    fill._cache.clear()
+    fill._COMPILED.clear()
     data = docgen.render(county, kind=kind_with(template))
     checked = command("template", "check", str(template), "--format", "2021")
 
@@ -384,7 +384,7 @@ def test_hyperlinks_are_not_external_content(tmp_path: Path, county: dict[str, A
         "word/_rels/document.xml.rels": lambda r: _add_relationship(
             r, "rIdH", "hyperlink", "https://www.gov.cn/")})
 
-    fill._cache.clear()
+    fill._COMPILED.clear()
     docgen.render(county, kind=kind_with(template))
 
     assert not fill.compile_template(template).external

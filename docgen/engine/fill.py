@@ -16,7 +16,6 @@ import copy
 import io
 import re
 import struct
-import threading
 import zipfile
 import zlib
 from collections.abc import Mapping
@@ -33,6 +32,7 @@ from docgen.engine import cache, compiled, limits, sandbox, xmlproof
 from docgen.engine.environment import ENVIRONMENT as ENVIRONMENT  # -- re-export --
 from docgen.engine.environment import RAW_MARKUP, describe_error, template_line
 from docgen.engine.environment import make_environment as make_environment  # -- re-export --
+from docgen.engine.memo import Memo, file_version
 from docgen.errors import Issue, TemplateLocation, TemplateProblemError
 
 if TYPE_CHECKING:  # -- docxtpl (python-docx) and lxml load only when a template is compiled --
@@ -401,33 +401,23 @@ class _ZipTemplate:
         return b"".join(body) + central_bytes + end
 
 
-_cache: dict[tuple[Path, int, int, int, int, limits.Limits], CompiledTemplate] = {}
-_cache_lock = threading.Lock()
+#: Compiled templates in this process (docgen.engine.memo: per file version and limits).
+_COMPILED: Memo[CompiledTemplate] = Memo(limit=32)
 
 
 def compile_template(path: Path) -> CompiledTemplate:
     """Return the compiled template at `path`, cached per path and file identity.
 
-    In memory per path, modification and change time, size and inode (a file swapped for
-    another keeps none of them all: its change time moves); on disk per content hash. Both
-    also per the limits in force: the checks made while compiling depend on them.
+    In memory per file version (path, size, modification and change time, inode: a file
+    swapped for another keeps none of them all); on disk per content hash. Both also per the
+    limits in force: the checks made while compiling depend on them.
     """
-    resolved = path.resolve()
     try:
-        stat = resolved.stat()
+        version = file_version(path)
     except FileNotFoundError as exc:
         raise _problem(path.name, "TEMPLATE-FILE", f"找不到模板文件：{path}") from exc
-    key = (resolved, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino,
-           limits.current())
-    with _cache_lock:
-        cached = _cache.get(key)
-    if cached is None:
-        cached = CompiledTemplate(resolved)
-        with _cache_lock:
-            for old in [k for k in _cache if k[0] == resolved]:
-                del _cache[old]
-            _cache[key] = cached
-    return cached
+    return _COMPILED.get((version, limits.current()),
+                         lambda: CompiledTemplate(Path(version[0])))
 
 
 def render_docx(template: Path, context: Mapping[str, Any],

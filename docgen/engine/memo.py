@@ -1,11 +1,12 @@
 """The one cache policy for what docgen derives from a file.
 
 A schema and its validator, a compiled template and a template's check are each kept per
-process, keyed by the file's version — its resolved path, size and modification time in
-nanoseconds — and by whatever else the result depends on. A changed file is a new key, so a
-stale result is never served; each cache holds at most `limit` entries and drops the least
-recently used first; lookups are thread-safe (a result may be made twice by racing threads,
-never half-made).
+process, keyed by the file's version — its resolved path, size, modification and change time
+in nanoseconds and inode — and by whatever else the result depends on. A changed file is a
+new key (a file swapped for another with the same size and modification time still has a new
+change time), so a stale result is never served; each cache holds at most `limit` entries
+and drops the least recently used first; lookups are thread-safe (a result may be made twice
+by racing threads, never half-made).
 """
 
 from __future__ import annotations
@@ -18,17 +19,17 @@ from typing import Generic, TypeVar
 
 V = TypeVar("V")
 
-FileVersion = tuple[str, int, int]
+FileVersion = tuple[str, int, int, int, int]
 
 
 def file_version(path: Path) -> FileVersion:
-    """Return the resolved path, size and modification time (ns) of `path`.
+    """Return the resolved path, size, modification and change time (ns) and inode of `path`.
 
     Raises `OSError` when the file cannot be looked at.
     """
     resolved = path.resolve()
     stat = resolved.stat()
-    return (str(resolved), stat.st_size, stat.st_mtime_ns)
+    return (str(resolved), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
 
 
 class Memo(Generic[V]):
