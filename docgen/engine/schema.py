@@ -50,14 +50,22 @@ def _load_schema_cached(path: Path) -> dict[str, Any]:
 
 
 def _read_schema(path: Path) -> dict[str, Any]:
-    if not _is_shipped(path):
-        # -- a user's schema is untrusted: checked in full (a shipped one is checked by
-        # tests/test_schema_files.py, not on every start) --
-        problems = check_schema_file(path)
-        if problems:
-            raise DocgenError(f"模式文件 {path} 不是有效的 JSON Schema：{problems[0]}")
-    schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return schema
+    if _is_shipped(path):
+        # -- checked by tests/test_schema_files.py, not on every start --
+        shipped: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return shipped
+    # -- a user's schema is untrusted: read within limits and checked in full, once --
+    try:
+        schema = read_schema(path)
+    except (OSError, ValueError) as exc:
+        problems = [f"无法读取模式文件 {path}：{exc}"]
+    else:
+        problems = _schema_problems(schema)
+    if problems:
+        more = f"（另有 {len(problems) - 1} 个问题）" if len(problems) > 1 else ""
+        raise DocgenError(f"模式文件 {path} 不是有效的 JSON Schema：{problems[0]}{more}")
+    checked: dict[str, Any] = schema
+    return checked
 
 
 def _validator_cached(path: Path) -> Draft202012Validator:
@@ -119,6 +127,11 @@ def check_schema_file(path: Path) -> list[str]:
         schema = read_schema(path)
     except (OSError, ValueError) as exc:
         return [f"无法读取模式文件 {path}：{exc}"]
+    return _schema_problems(schema)
+
+
+def _schema_problems(schema: Any) -> list[str]:
+    """What `schemacheck` refuses in a loaded schema, then its meta-schema errors."""
     problems = schema_problems(schema)
     if problems:
         return problems

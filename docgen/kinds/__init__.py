@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from docgen.engine.schema import check_schema_file
-from docgen.errors import DocgenError, UnknownKindError, UsageError
+from docgen.engine.schema import load_schema
+from docgen.errors import UnknownKindError, UsageError
 from docgen.kinds.base import Deriver, Report, ReportKind, Rule, build_context
 from docgen.kinds.gov_info_annual import kind as _gov_info_annual
 from docgen.kinds.gov_info_annual.versions import (
@@ -85,10 +85,7 @@ def custom_kind(schema: str | Path, template: str | Path | None = None,
     schema_path = Path(schema)
     if not schema_path.is_file():
         raise UsageError(f"找不到模式文件：{schema_path}")
-    problems = check_schema_file(schema_path)
-    if problems:
-        more = f"（另有 {len(problems) - 1} 个问题）" if len(problems) > 1 else ""
-        raise DocgenError(f"模式文件 {schema_path} 不是有效的 JSON Schema：{problems[0]}{more}")
+    load_schema(schema_path)  # -- read within limits and checked once, then cached --
     name = schema_path.name.removesuffix(".json").removesuffix(".schema")
     return ReportKind(name=name, schema_path=schema_path,
                       template_path=Path(template) if template is not None else Path(),
