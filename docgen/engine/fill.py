@@ -32,6 +32,7 @@ from docgen.engine import cache, compiled, limits, sandbox, xmlproof
 from docgen.engine.environment import ENVIRONMENT as ENVIRONMENT  # -- re-export --
 from docgen.engine.environment import RAW_MARKUP, describe_error, template_line
 from docgen.engine.environment import make_environment as make_environment  # -- re-export --
+from docgen.engine.files import read_bounded
 from docgen.engine.memo import Memo, file_version
 from docgen.errors import Issue, TemplateLocation, TemplateProblemError
 
@@ -453,11 +454,10 @@ def _read_template(path: Path) -> bytes:
         if stat.st_size > MAX_TEMPLATE_BYTES:
             raise _problem(path.name, "TEMPLATE-FILE",
                            f"模板文件过大（{stat.st_size} 字节，上限 {MAX_TEMPLATE_BYTES} 字节）")
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_TEMPLATE_BYTES + 1)  # -- a file that grows is still bounded --
+        raw = read_bounded(path, MAX_TEMPLATE_BYTES)  # -- a file that grows stays bounded --
     except OSError as exc:
         raise _problem(path.name, "TEMPLATE-FILE", f"无法读取模板文件：{exc}") from exc
-    if len(raw) > MAX_TEMPLATE_BYTES:
+    if raw is None:
         raise _problem(path.name, "TEMPLATE-FILE",
                        f"模板文件过大（上限 {MAX_TEMPLATE_BYTES} 字节）")
     return raw

@@ -18,6 +18,7 @@ from docgen.engine.environment import (
     describe_error,
     template_line,
 )
+from docgen.engine.files import read_bounded
 from docgen.engine.limits import LimitExceeded, budget
 from docgen.engine.memo import Memo, file_version
 from docgen.engine.sandbox import check_nesting, render_bounded
@@ -87,7 +88,10 @@ def read_html_template(path: Path) -> str:
         if size > MAX_HTML_TEMPLATE_BYTES:
             raise _problem(path.name, f"模板文件过大（{size} 字节，上限 "
                                       f"{MAX_HTML_TEMPLATE_BYTES} 字节）")
-        return path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
+        raw = read_bounded(path, MAX_HTML_TEMPLATE_BYTES)  # -- a device stays bounded --
+        if raw is None:
+            raise _problem(path.name, f"模板文件过大（上限 {MAX_HTML_TEMPLATE_BYTES} 字节）")
+        return raw.decode("utf-8-sig").replace("\r\n", "\n")
     except FileNotFoundError as exc:
         raise _problem(path.name, f"找不到模板文件：{path}") from exc
     except UnicodeDecodeError as exc:
