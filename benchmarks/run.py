@@ -83,12 +83,14 @@ class Background:
     def __exit__(self, *exc: object) -> None:
         busy = busy_seconds()
         if busy is not None and self._busy is not None:
-            self.others += max(0.0, (busy - self._busy) - (own_seconds() - self._own))
+            # -- not clipped here: /proc/stat counts in 10 ms ticks, so a 1 ms block reads
+            # 0 or 10 ms; clipping each block at 0 would add up only the high readings --
+            self.others += (busy - self._busy) - (own_seconds() - self._own)
         self.wall += time.perf_counter() - self._start
 
     @property
     def cpus(self) -> float:
-        return self.others / self.wall if self.wall else 0.0
+        return max(0.0, self.others) / self.wall if self.wall else 0.0
 
 
 # -- per document, in process ------------------------------------------------------------------

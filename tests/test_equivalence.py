@@ -149,3 +149,37 @@ def test_row_and_column_loops_take_docxtpls_path(tmp_path: Path) -> None:
     assert rendered_parts(compiled) == rendered_parts(reference)
     body = rendered_parts(compiled)["word/document.xml"].decode()
     assert body.count("<w:gridCol ") == 2 + 5 and "A &amp; B &lt;C&gt;" in body
+
+
+def _one_paragraph_template(folder: Path, *paragraphs: str) -> Path:
+    import docx
+
+    document = docx.Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    template = folder / "t.docx"
+    document.save(str(template))
+    return template
+
+
+@pytest.mark.parametrize(("paragraphs", "joined"), [
+    (("{{ title }}", "第二段", "{{ note }}"), True),
+    # -- markup that brings a paragraph (and its line break) of its own: rendered unjoined --
+    (("{{ title }}", "{{ raw | safe }}", "末段"), True),
+    # -- the template's text filtered, captured or unescaped: never joined --
+    (("{%p filter lower %}", "ABC {{ title }}", "{%p endfilter %}"), False),
+    (("{%p set kept %}", "ABC", "{%p endset %}", "{{ kept }}"), False),
+    (("{%p autoescape false %}", "{{ title }}", "{%p endautoescape %}"), False),
+])
+def test_paragraph_breaks_taken_out_as_docxtpl_does(tmp_path: Path, paragraphs: tuple[str, ...],
+                                                     joined: bool) -> None:
+    template = _one_paragraph_template(tmp_path, *paragraphs)
+    context = {"title": "标题 A&B", "note": "注：<无>", "raw":
+               "</w:t></w:r></w:p>\n<w:p><w:r><w:t>插入的段落</w:t></w:r></w:p>\n<w:p><w:r><w:t>"}
+
+    made = fill.CompiledTemplate(template)
+    compiled = made.render(context)
+    reference = fill.render_with_docxtpl(template, context)
+
+    assert made._body.joined is joined
+    assert rendered_parts(compiled) == rendered_parts(reference)

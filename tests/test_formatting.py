@@ -744,3 +744,15 @@ def test_output_does_not_depend_on_lang() -> None:
     assert outputs[0][3] == "19,351,235.235767"
     assert outputs[0][5] == "-1,234,567"
     assert outputs[0][10] == "人民币壹仟陆佰捌拾元零叁角贰分"
+
+
+@given(st.dates(min_value=date(1, 1, 1)), st.booleans(), st.booleans())
+def test_arabic_dates_are_what_babel_writes(day: date, with_year: bool,
+                                            with_month: bool) -> None:
+    # -- docgen writes 年月日 itself (babel parsed its locale and pattern on every call) --
+    from babel.dates import format_date
+
+    shown_year = with_year and with_month
+    pattern = ("y年" if shown_year else "") + ("M月" if with_month else "") + "d日"
+    expected = format_date(day, pattern, locale="zh_CN")
+    assert formatting._date_text(day, "arabic", with_year, with_month) == expected

@@ -24,6 +24,7 @@ import numbers
 import re
 from collections.abc import Callable, Mapping
 from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -52,13 +53,18 @@ class _Unsupported(Exception):
 
 def _is_integer(value: Any) -> bool:
     # -- as jsonschema's 2020-12 type checker: a float with no fraction is an integer --
+    if type(value) is int:
+        return True
     if isinstance(value, bool):
         return False
     return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
 
 
 def _is_number(value: Any) -> bool:
-    return not isinstance(value, bool) and isinstance(value, numbers.Number)
+    kind = type(value)
+    if kind is int or kind is Decimal or kind is float:
+        return True
+    return kind is not bool and isinstance(value, numbers.Number)
 
 
 _TYPES: dict[str, Check] = {
@@ -131,6 +137,8 @@ class _Compiler:
         for key in ("anyOf", "allOf", "oneOf"):
             if key in schema:
                 checks.append(_combined(key, [self.node(s) for s in schema[key]]))
+        if len(checks) == 2 and _is_count(schema):
+            return _count_check(checks, schema["minimum"])
         return checks[0] if len(checks) == 1 else _combined("allOf", checks)
 
     def type_check(self, types: Any) -> Check:
@@ -206,7 +214,22 @@ def _combined(key: str, parts: list[Check]) -> Check:
         return lambda v: any(f(v) for f in found)
     if key == "oneOf":
         return lambda v: sum(1 for f in found if f(v)) == 1
+    if len(found) == 2:  # -- the usual case, without a generator per value --
+        first, second = found
+        return lambda v: first(v) and second(v)
     return lambda v: all(f(v) for f in found)
+
+
+def _is_count(schema: Mapping[str, Any]) -> bool:
+    """Whether `schema` is ``{"type": "integer", "minimum": N}`` (annotations aside)."""
+    return schema.get("type") == "integer" and set(schema) - _ANNOTATIONS == \
+        {"type", "minimum"} and type(schema["minimum"]) is int
+
+
+def _count_check(checks: list[Check], bound: int) -> Check:
+    # -- most of a report's values: a plain int answered in one comparison --
+    first, second = checks
+    return lambda v: v >= bound if type(v) is int else (first(v) and second(v))
 
 
 def _bounded(holds: Callable[[Any, Any], bool], bound: Any) -> Check:
@@ -252,6 +275,10 @@ def is_valid(path: Path, data: Any) -> bool:
         return False
 
 
+#: Values `has_illegal_text` passes over at once.
+_SCALARS = frozenset({int, bool, type(None), Decimal, float})
+
+
 def has_illegal_text(data: Any) -> bool:
     """Whether any string (or key) in `data` may hold a character XML cannot hold.
 
@@ -273,6 +300,8 @@ def has_illegal_text(data: Any) -> bool:
             stack.extend(value.values())
         elif kind is list:
             stack.extend(value)
+        elif kind in _SCALARS:
+            continue
         elif isinstance(value, (str, Mapping, list)):
             return True  # -- a subclass: leave it to the thorough walk --
     return False

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from xml.parsers import expat
 
 import jinja2
+from jinja2 import nodes
 
 from docgen.engine import cache, compiled, limits, sandbox, xmlproof
 from docgen.engine.environment import ENVIRONMENT as ENVIRONMENT  # -- re-export --
@@ -71,6 +72,8 @@ class _Part:
     code: CodeType
     #: Every render is well-formed XML (`docgen.engine.xmlproof`): no parse per render.
     proven: bool = False
+    #: The line breaks before paragraphs are out of the template's own text (`_join`).
+    joined: bool = False
 
 
 class CompiledTemplate:
@@ -95,6 +98,7 @@ class CompiledTemplate:
         self._raw = raw = _read_template(path)
         self._docx_template: Any = None
         self._skeleton_element: Any = None
+        self._unjoined_templates: dict[str, jinja2.Template] = {}
         key = compiled.cache_key(raw)
         payload = None if key is None else cache.read_entry(key)
         if payload is None or not self._restore(payload):
@@ -155,7 +159,8 @@ class CompiledTemplate:
 
     def _state(self) -> tuple[Any, ...]:
         """What `_restore` takes back: plain values and Jinja's code objects."""
-        parts = tuple((p.name, p.source, p.code, p.proven) for p in (self._body, *self._parts))
+        parts = tuple((p.name, p.source, p.code, p.proven, p.joined)
+                      for p in (self._body, *self._parts))
         return (self._entries, parts, self._body_index, self._head, self._tail, self._splice,
                 self._zip.names, self._zip.records)
 
@@ -167,8 +172,9 @@ class CompiledTemplate:
         state, external = loaded
         try:
             entries, parts, body_index, head, tail, splice, names, records = state
-            made = [_Part(name, source, compiled.from_code(code), code, bool(proven))
-                    for name, source, code, proven in parts]
+            made = [_Part(name, source, compiled.from_code(code), code, bool(proven),
+                          bool(joined))
+                    for name, source, code, proven, joined in parts]
         except Exception:  # -- a damaged entry: compile again and write it anew --
             return False
         self.external = external
@@ -217,7 +223,9 @@ class CompiledTemplate:
                 self.name, [_located(name, source, line, limits.LimitExceeded(message))])
         RAW_MARKUP.seen = False
         try:
-            code = ENVIRONMENT.compile(source)
+            tree = ENVIRONMENT.parse(source)
+            joined = _join(tree)
+            code = ENVIRONMENT.compile(tree)
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateProblemError(self.name, [_located(name, source, exc.lineno, exc)]) \
                 from exc
@@ -231,7 +239,7 @@ class CompiledTemplate:
         # -- markup folded in at compile time (a constant ``|safe``) is not covered --
         proven = not getattr(RAW_MARKUP, "seen", False) and \
             xmlproof.proves_well_formed(source, ENVIRONMENT)
-        return _Part(name, source, compiled.from_code(code), code, proven)
+        return _Part(name, source, compiled.from_code(code), code, proven, joined)
 
     def render(self, context: Mapping[str, Any], properties: Mapping[str, str] | None = None,
                *, allow_external: bool = False) -> bytes:
@@ -252,13 +260,31 @@ class CompiledTemplate:
         return self._zip.write(rendered)
 
     def _fill(self, part: _Part, context: Mapping[str, Any]) -> str:
+        before = getattr(RAW_MARKUP, "seen", False)
+        RAW_MARKUP.seen = False
+        template = part.template
         try:
-            xml = sandbox.render_bounded(part.template, context)
+            xml = sandbox.render_bounded(template, context)
+            if part.joined and RAW_MARKUP.seen:
+                # -- markup written: a line break in it is taken out as every render of an
+                # unjoined template does; rare (|safe, a macro), so rendered again --
+                template = self._unjoined(part)
+                xml = sandbox.render_bounded(template, context)
         except Exception as exc:  # -- the template's own code: 1/0, a bad filter argument --
             raise TemplateProblemError(
                 self.name, [_located(part.name, part.source, template_line(exc), exc)]
             ) from exc
+        finally:
+            RAW_MARKUP.seen = before or RAW_MARKUP.seen
+        if template is part.template and part.joined:
+            return xml
         return xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
+
+    def _unjoined(self, part: _Part) -> jinja2.Template:
+        found = self._unjoined_templates.get(part.name)
+        if found is None:
+            found = self._unjoined_templates[part.name] = ENVIRONMENT.from_string(part.source)
+        return found
 
     def _render_body(self, context: Mapping[str, Any]) -> bytes:
         RAW_MARKUP.seen = False
@@ -277,6 +303,31 @@ class CompiledTemplate:
         document = copy.deepcopy(self._skeleton)
         document.insert(self._body_index, body)
         return bytes(etree.tostring(document, encoding="UTF-8", standalone=True))
+
+
+#: The line break docgen puts before every paragraph, so that a template's lines are its
+#: paragraphs in messages; no render keeps it.
+_BREAK_BEFORE_PARAGRAPH = re.compile("\n(?=<w:p[ >])")
+#: Tags under which the template's own text is not written as it is (filtered, captured,
+#: unescaped, or from elsewhere): a template with one is not joined.
+_NOT_JOINABLE = (nodes.FilterBlock, nodes.AssignBlock, nodes.Macro, nodes.CallBlock,
+                 nodes.EvalContextModifier, nodes.Block, nodes.Extends, nodes.Include,
+                 nodes.Import, nodes.FromImport)
+
+
+def _join(tree: nodes.Template) -> bool:
+    """Take the paragraph line breaks out of `tree`'s own text before it is compiled, instead
+    of out of every render (two passes over the output, a sixth of a fill); False, leaving
+    `tree` as it is, when a tag could make the two differ.
+
+    The breaks sit right before a ``<w:p`` of the template's text; data is escaped, so only
+    markup (noticed at render time, see `_fill`) could bring a ``<w:p`` of its own.
+    """
+    if next(tree.find_all(_NOT_JOINABLE), None) is not None:
+        return False
+    for data in tree.find_all(nodes.TemplateData):
+        data.data = _BREAK_BEFORE_PARAGRAPH.sub("", data.data)
+    return True
 
 
 def _safe_parser() -> etree.XMLParser:

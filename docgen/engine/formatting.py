@@ -229,10 +229,12 @@ def _date_text(day: date, numerals: str, with_year: bool = True, with_month: boo
     """Return `day` as 年月日 text in Arabic or Chinese numerals (a month implies its year)."""
     with_year = with_year and with_month
     if numerals == "arabic":
-        from babel.dates import format_date  # -- only where needed: 16 ms at start-up --
-
-        pattern = ("y年" if with_year else "") + ("M月" if with_month else "") + "d日"
-        return str(format_date(day, pattern, locale=LOCALE))
+        # -- what babel's format_date(day, "y年M月d日", locale="zh_CN") writes (unpadded
+        # Western digits; tests/test_formatting.py compares the two), without its parsing
+        # of locale and pattern on every call --
+        year = f"{day.year}年" if with_year else ""
+        month = f"{day.month}月" if with_month else ""
+        return f"{year}{month}{day.day}日"
     if numerals == "chinese":
         year = cn_year(day.year) + "年" if with_year else ""
         month = cn_number(day.month) + "月" if with_month else ""

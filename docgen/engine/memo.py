@@ -1,7 +1,7 @@
 """The one cache policy for what docgen derives from a file.
 
 A schema and its validator, a compiled template and a template's check are each kept per
-process, keyed by the file's version — its resolved path, size, modification and change time
+process, keyed by the file's version — its absolute path, size, modification and change time
 in nanoseconds and inode — and by whatever else the result depends on. A changed file is a
 new key (a file swapped for another with the same size and modification time still has a new
 change time), so a stale result is never served; each cache holds at most `limit` entries
@@ -11,6 +11,7 @@ by racing threads, never half-made).
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -23,13 +24,15 @@ FileVersion = tuple[str, int, int, int, int]
 
 
 def file_version(path: Path) -> FileVersion:
-    """Return the resolved path, size, modification and change time (ns) and inode of `path`.
+    """Return the absolute path, size, modification and change time (ns) and inode of `path`.
 
-    Raises `OSError` when the file cannot be looked at.
+    The path is made absolute, not resolved (resolving costs a system call per folder, on
+    every render): a link swapped to another file still changes the inode and times. Raises
+    `OSError` when the file cannot be looked at.
     """
-    resolved = path.resolve()
-    stat = resolved.stat()
-    return (str(resolved), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+    absolute = os.path.abspath(path)
+    stat = os.stat(absolute)
+    return (absolute, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
 
 
 class Memo(Generic[V]):

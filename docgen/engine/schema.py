@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -302,10 +303,13 @@ def _fill(schema: Schema, node: dict[str, Any], data: Any) -> Any:
             return _fill(schema, branch, data) if branch is not None else dict(data)
         filled = dict(data)
         for key, sub in props.items():
-            sub_node = _resolved(schema, sub)
             if key in filled:
-                filled[key] = _fill(schema, sub_node, filled[key])
-            elif "default" in sub_node:
+                value = filled[key]
+                if type(value) not in _SCALARS:  # -- a scalar is kept as it is, no call --
+                    filled[key] = _fill(schema, _resolved(schema, sub), value)
+                continue
+            sub_node = _resolved(schema, sub)
+            if "default" in sub_node:
                 filled[key] = copy.deepcopy(sub_node["default"])
             elif isinstance(sub_node.get("properties"), Mapping):
                 filled[key] = _fill(schema, sub_node, {})
@@ -316,8 +320,12 @@ def _fill(schema: Schema, node: dict[str, Any], data: Any) -> Any:
         return filled
     if isinstance(data, list) and "items" in node:
         item = _resolved(schema, node["items"])
-        return [_fill(schema, item, v) for v in data]
+        return [v if type(v) in _SCALARS else _fill(schema, item, v) for v in data]
     return data
+
+
+#: Types `_fill` keeps as they are without a call.
+_SCALARS = frozenset({str, int, bool, type(None), Decimal})
 
 
 #: `resolve_node` results for `_fill`, which reads them only (a schema is loaded once, so this

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from decimal import Decimal
 from typing import Any
 
 #: The six applicant columns of table 3, in table order; 总计 is their sum.
@@ -139,22 +140,26 @@ def iter_result_rows(
             yield parts, row
 
 
-def sum_results(applications: Any, column: str) -> int | None:
-    """Return the sum of `column` over every result leaf row, or None if one is missing.
-
-    A leaf row that is absent, or a `column` value that is no count, makes the sum unknown.
-    """
+def result_sums(applications: Any) -> dict[str, int | None]:
+    """Per column of table 3 (`COLUMNS`): its sum over every result leaf row, or None when a
+    leaf row is absent or its value is no count."""
+    sums: dict[str, int | None] = dict.fromkeys(COLUMNS)
     if not _is_mapping(applications):
-        return None
-    total = 0
-    slots = 0
-    for _parts, row in _iter_result_slots(applications.get("results")):
-        value = count(row.get(column)) if is_row(row) else None
-        if value is None:
-            return None
-        total += value
-        slots += 1
-    return total if slots else None
+        return sums
+    rows = [row if is_row(row) else None
+            for _parts, row in _iter_result_slots(applications.get("results"))]
+    if not rows:
+        return sums
+    for column in COLUMNS:
+        total: int | None = 0
+        for row in rows:
+            value = None if row is None else count(row.get(column))
+            if value is None:
+                total = None
+                break
+            total += value  # type: ignore[operator]
+        sums[column] = total
+    return sums
 
 
 def iter_table3_rows(
@@ -213,7 +218,7 @@ def _derive_table3(applications: dict[str, Any]) -> None:
     results = applications.get("results")
     if not isinstance(results, dict):
         return
-    sums = {column: sum_results(applications, column) for column in COLUMNS}
+    sums = result_sums(applications)
     if "total" not in results or results["total"] is None:
         if all(value is None for value in sums.values()):
             return
@@ -237,7 +242,12 @@ def _fill(row: Any, key: str, value: int | None) -> None:
 def _copy(value: Any) -> Any:
     # -- a JSON-shaped deep copy: objects become dicts, arrays lists, scalars are shared --
     if _is_mapping(value):
-        return {key: _copy(item) for key, item in value.items()}
+        return {key: item if type(item) in _SCALARS else _copy(item)
+                for key, item in value.items()}
     if isinstance(value, list):
-        return [_copy(item) for item in value]
+        return [item if type(item) in _SCALARS else _copy(item) for item in value]
     return value
+
+
+#: Types `_copy` shares without a call: most of a report's values.
+_SCALARS = frozenset({str, int, bool, type(None), Decimal})

@@ -43,8 +43,8 @@ from docgen.kinds.gov_info_annual.derive import (
     count,
     derive_totals,
     iter_table3_rows,
+    result_sums,
     sum_counts,
-    sum_results,
 )
 from docgen.kinds.gov_info_annual.labels import (
     column_label,
@@ -64,7 +64,7 @@ CHANGE_ITEMS = ("licensing", "other_services", "penalty", "coercion", "fees")
 def _get(data: Any, *keys: str) -> Any:
     # -- data[k1][k2]…, or None as soon as a step is not an object --
     for key in keys:
-        if not isinstance(data, Mapping):
+        if type(data) is not dict and not isinstance(data, Mapping):
             return None
         data = data.get(key)
     return data
@@ -89,9 +89,10 @@ def iter_row_total_issues(report: Report) -> Iterator[Issue]:
 def iter_results_total_issues(report: Report) -> Iterator[Issue]:
     """T3-RESULTS: in every column, （七）总计 equals the sum of all result rows."""
     applications = _get(report, "applications")
+    sums = result_sums(applications)
     for column in COLUMNS:
         found = count(_get(applications, "results", "total", column))
-        expected = sum_results(applications, column)
+        expected = sums[column]
         if found is not None and expected is not None and found != expected:
             yield Issue(
                 "T3-RESULTS",
@@ -116,6 +117,7 @@ def iter_balance_issues(report: Report) -> Iterator[Issue]:
     mistake, reported once.
     """
     applications = _get(report, "applications")
+    sums = result_sums(applications)
     for column in COLUMNS:
         new, old, supplied, left = (
             count(_get(applications, *keys, column))
@@ -126,7 +128,7 @@ def iter_balance_issues(report: Report) -> Iterator[Issue]:
                 ("carried_forward",),
             )
         )
-        by_rows = sum_results(applications, column)
+        by_rows = sums[column]
         done = supplied if by_rows is None else by_rows
         if new is None or old is None or done is None or left is None:
             continue
@@ -384,16 +386,20 @@ def iter_narrative_issues(report: Report) -> Iterator[Issue]:
     last year before it (上年, 去年, 同比, 较上年) is not this year's, and is skipped. Linear in
     the length of the text; at most `MAX_NARRATIVE_ISSUES` warnings per text.
     """
+    figures = [(pattern, where, known) for pattern, where, table_values in _FIGURES
+               if (known := list(dict.fromkeys(v for v in table_values(report)
+                                               if v is not None)))]
     for path, text in _iter_texts(report):
-        clauses = _clause_starts(text)
+        clauses: list[int] | None = None  # -- found only when a figure disagrees --
         found = 0
-        for pattern, where, table_values in _FIGURES:
-            known = list(dict.fromkeys(v for v in table_values(report) if v is not None))
-            if not known:
-                continue
+        for pattern, where, known in figures:
             for match in pattern.finditer(text):
                 stated = int(match.group(1))
-                if stated in known or _about_last_year(text, match.start(), clauses):
+                if stated in known:
+                    continue
+                if clauses is None:
+                    clauses = _clause_starts(text)
+                if _about_last_year(text, match.start(), clauses):
                     continue
                 found += 1
                 if found > MAX_NARRATIVE_ISSUES:
