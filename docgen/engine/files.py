@@ -99,7 +99,12 @@ def read_bounded(path: Path, limit: int) -> bytes | None:
     and reading it does (`IsADirectoryError` for a folder).
     """
     with path.open("rb") as handle:
-        raw = handle.read(limit + 1)
+        # -- as much as the file says it holds (not a `limit`-sized buffer for a small file),
+        # then on to the limit in case it holds more (it grew, or it is a pipe) --
+        wanted = min(os.fstat(handle.fileno()).st_size, limit) + 1
+        raw = handle.read(wanted)
+        if len(raw) == wanted:
+            raw += handle.read(limit + 1 - len(raw))
     return None if len(raw) > limit else raw
 
 
@@ -146,11 +151,16 @@ def _current_umask() -> int:
 
 
 def _mode_for(target: Path) -> int:
-    """The permissions the written file gets: the replaced file's, else 0666 & ~umask."""
+    """The permissions the written file gets: the replaced file's, else 0666 & ~umask.
+
+    Raises `UsageError` for a target that is not a regular file (`refuse_special`).
+    """
     try:
-        return stat.S_IMODE(target.stat().st_mode)
+        mode = target.stat().st_mode
     except OSError:
         return 0o666 & ~_current_umask()
+    _refuse_mode(target, mode)
+    return stat.S_IMODE(mode)
 
 
 def refuse_special(target: Path) -> None:
@@ -159,6 +169,10 @@ def refuse_special(target: Path) -> None:
         mode = target.stat().st_mode
     except OSError:
         return
+    _refuse_mode(target, mode)
+
+
+def _refuse_mode(target: Path, mode: int) -> None:
     if stat.S_ISDIR(mode):
         raise UsageError(f"无法写入 {target}：这是一个文件夹，请在其后加上文件名")
     if not stat.S_ISREG(mode):
@@ -173,7 +187,7 @@ def remove_stale_temporaries(folder: Path) -> list[Path]:
     """Remove docgen's temporary files in `folder` whose process is gone (and that are more
     than a minute old), or that are older than a day; return them. Checked once per folder
     per process."""
-    key = str(folder.resolve()) if folder.exists() else str(folder)
+    key = os.path.abspath(folder)  # -- not resolved: that costs a system call per folder --
     if key in _cleaned:
         return []
     _cleaned.add(key)
@@ -219,10 +233,10 @@ def write_atomic(target: Path, data: bytes, *, durable: bool = True) -> None:
     not synced to disk before the rename: the caller promises one `sync_folder` when it is
     done (a batch: one sync instead of one per file).
     """
-    refuse_special(target)
-    mode = _mode_for(target)
+    mode = _mode_for(target)  # -- and a folder, FIFO or device at `target` refused --
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if not os.path.isdir(target.parent):
+            target.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(target.parent)
         fd, temp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=TEMP_SUFFIX,
                                     dir=target.parent)
@@ -230,11 +244,11 @@ def write_atomic(target: Path, data: bytes, *, durable: bool = True) -> None:
         raise UsageError(f"无法写入 {target}：{os_error_text(exc)}") from exc
     try:
         with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), mode)
             handle.write(data)
             handle.flush()
             if durable:
                 os.fsync(handle.fileno())
-        os.chmod(temp, mode)
         refuse_special(target)  # -- a FIFO may have appeared at the name meanwhile --
         os.replace(temp, target)
     except BaseException as exc:

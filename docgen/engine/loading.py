@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import re
+import stat
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from docgen.engine.files import read_bounded
 from docgen.engine.jsontypes import value_name
@@ -60,9 +61,10 @@ def load(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
     path = Path(source)
     name = str(path)
     try:
-        if path.is_dir():
+        found = path.stat()
+        if stat.S_ISDIR(found.st_mode):
             raise UsageError(f"{name} 是文件夹，不是数据文件")
-        size = path.stat().st_size
+        size = found.st_size
         if size > MAX_BYTES:
             raise DataFileError(f"{name}：文件过大（{size} 字节，上限 {MAX_BYTES} 字节）")
         raw = read_bounded(path, MAX_BYTES)
@@ -83,11 +85,9 @@ def load(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
         raise DataFileError(f"{name}：{encoding_problem(raw, exc.start)}") from exc
     if not text.strip():
         raise DataFileError(f"{name}：文件为空，没有报告数据")
-    if path.suffix.lower() in YAML_SUFFIXES:
-        data = _parse_yaml(text, name)
-    else:
-        data = _parse_json(text, name)
-    return as_report(data, name)
+    if path.suffix.lower() in YAML_SUFFIXES:  # -- copied: YAML's keys may be other than text --
+        return as_report(_parse_yaml(text, name), name)
+    return as_report(_parse_json(text, name), name, parsed=True)
 
 
 def load_json_text(text: str, name: str, line: int = 1) -> dict[str, Any]:
@@ -95,14 +95,16 @@ def load_json_text(text: str, name: str, line: int = 1) -> dict[str, Any]:
 
     `name` says where the text came from in messages, `line` the file line `text` starts on.
     """
-    return as_report(_parse_json(text, name, line), f"{name}:{line}" if line > 1 else name)
+    return as_report(_parse_json(text, name, line), f"{name}:{line}" if line > 1 else name,
+                     parsed=True)
 
 
-def as_report(data: Any, name: str) -> dict[str, Any]:
+def as_report(data: Any, name: str, *, parsed: bool = False) -> dict[str, Any]:
     """Return `data` as a report dict: floats made `Decimal`, dates made ISO strings.
 
     Checks the limits on depth, size and numbers so a hostile input fails with a clear
-    message (`DataFileError`) naming the place in the data.
+    message (`DataFileError`) naming the place in the data. A caller's data is copied; data
+    docgen has just `parsed` from a file is its own, and is converted in place.
     """
     if not isinstance(data, Mapping):
         if data is None:
@@ -111,7 +113,7 @@ def as_report(data: Any, name: str) -> dict[str, Any]:
         raise DataFileError(f"{name}：顶层应为对象（{{…}}），实为{kind}")
     budget = [MAX_NODES]
     try:
-        converted = _convert(data, 0, budget)
+        converted = _convert(data, 0, budget, parsed)
     except _LimitError as exc:
         where = pointer(*exc.parts)
         if len(exc.parts) > 8:
@@ -123,40 +125,52 @@ def as_report(data: Any, name: str) -> dict[str, Any]:
     return converted
 
 
-def _convert(value: Any, depth: int, budget: list[int]) -> Any:
+def _convert(value: Any, depth: int, budget: list[int], owned: bool = False) -> Any:
+    # -- `owned`: containers made by docgen's own parse, changed in place (no copy) --
     budget[0] -= 1
     if budget[0] < 0:
         raise _LimitError(f"数据项过多（上限 {MAX_NODES} 个，可能含有 YAML 别名炸弹）")
     if depth > MAX_DEPTH:
         raise _LimitError(f"嵌套层级过深（上限 {MAX_DEPTH} 层）")
     if isinstance(value, Mapping):
-        converted: dict[str, Any] = {}
+        keep = owned and type(value) is dict
+        converted: dict[str, Any] = cast("dict[str, Any]", value) if keep else {}
         for key, item in value.items():
             text = key if isinstance(key, str) else _key_text(key)
             if _plain(item):  # -- most values: no call, no copy (the speed of a whole load) --
                 budget[0] -= 1
-                converted[text] = item
+                if not keep:
+                    converted[text] = item
                 continue
             try:
-                converted[text] = _convert(item, depth + 1, budget)
+                made = _convert(item, depth + 1, budget, owned)
             except _LimitError as exc:
                 exc.parts.insert(0, text)
                 raise
+            if made is not item or not keep:
+                converted[text] = made
         if budget[0] < 0:
             raise _LimitError(f"数据项过多（上限 {MAX_NODES} 个，可能含有 YAML 别名炸弹）")
         return converted
     if isinstance(value, (list, tuple)):
-        items: list[Any] = []
+        keep = owned and type(value) is list
+        items: list[Any] = cast("list[Any]", value) if keep else []
         for index, item in enumerate(value):
             if _plain(item):
                 budget[0] -= 1
-                items.append(item)
+                if not keep:
+                    items.append(item)
                 continue
             try:
-                items.append(_convert(item, depth + 1, budget))
+                made = _convert(item, depth + 1, budget, owned)
             except _LimitError as exc:
                 exc.parts.insert(0, index)
                 raise
+            if keep:
+                if made is not item:
+                    items[index] = made
+            else:
+                items.append(made)
         if budget[0] < 0:
             raise _LimitError(f"数据项过多（上限 {MAX_NODES} 个，可能含有 YAML 别名炸弹）")
         return items

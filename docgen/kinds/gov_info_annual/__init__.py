@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from docgen.engine.resources import data_dir
 from docgen.kinds.base import ReportKind
 from docgen.kinds.gov_info_annual import derive, required, review_rules, rules
@@ -28,8 +30,10 @@ TEMPLATE_HINTS = {
 }
 
 
+@functools.cache
 def kind(version: str) -> ReportKind:
-    """Return the annual report kind of format `version` (one of `FORMAT_VERSIONS`)."""
+    """Return the annual report kind of format `version` (one of `FORMAT_VERSIONS`); made once
+    per process (a `ReportKind` is immutable)."""
     return ReportKind(
         name=f"{GOV_INFO_ANNUAL}-{version}",
         schema_path=data_dir("schemas") / f"{GOV_INFO_ANNUAL}-{version}.schema.json",
