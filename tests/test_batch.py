@@ -232,3 +232,52 @@ def test_allow_errors_reproduces_published_reports_in_bulk(
     capsys.readouterr()
     assert main(["batch", str(folder), "-o", str(out), "--jobs", "1", "--allow-errors"]) == 0
     assert "金东区经济商务局2019年政府信息公开工作年度报告" in visible_texts(out / "published.docx")
+
+
+def test_outcomes_read_back_as_each_report_ended(tmp_path: Path, county: dict[str, Any]) -> None:
+    # -- written; written with a warning; failed: each read back whole, in order, however
+    # the batch keeps them --
+    warned = deep(county)
+    warned["overview"]["intro"] = "全年收到政府信息公开申请999件。"
+    bad = deep(county)
+    bad["reviews"]["administrative_review"]["total"] = 99
+    lines = tmp_path / "in.jsonl"
+    lines.write_text("\n".join(dump(d) for d in (county, warned, bad, county)) + "\n",
+                     encoding="utf-8")
+    out = tmp_path / "out"
+
+    result = render_many(collect_inputs([lines]), out, jobs=1, html=True)
+
+    outcomes = list(result.outcomes)
+    assert len(result.outcomes) == 4 and outcomes == [result.outcomes[i] for i in range(4)]
+    assert outcomes[0] == Outcome("in-1", f"{lines}:1", (out / "in-1.docx", out / "in-1.html"))
+    assert outcomes[1].ok and [i.code for i in outcomes[1].issues] == ["NARRATIVE"]
+    assert not outcomes[2].ok and outcomes[2].source == f"{lines}:3"
+    assert result.outcomes[-1] == outcomes[3] and result.outcomes[1:3] == outcomes[1:3]
+    assert result.warned == [outcomes[1]] and result.failed == [outcomes[2]]
+    assert result.rendered == [outcomes[0], outcomes[1], outcomes[3]] and not result.ok
+    with pytest.raises(IndexError):
+        result.outcomes[4]
+
+
+def test_a_large_batch_keeps_little_per_report(tmp_path: Path, county: dict[str, Any]) -> None:
+    # -- what the calling process keeps per report of a JSON Lines batch: its place in the
+    # file and its name, not its outcome (benchmarks/ measures 100,000 lines) --
+    import gc
+    import tracemalloc
+
+    lines = tmp_path / "in.jsonl"
+    lines.write_text((dump(county) + "\n") * 300, encoding="utf-8")
+    render_many(collect_inputs([lines]), tmp_path / "warm", jobs=1)  # -- caches filled --
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        result = render_many(collect_inputs([lines]), tmp_path / "out", jobs=1)
+        gc.collect()
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+
+    assert result.ok and len(result.outcomes) == 300
+    assert kept / 300 < 500, f"{kept / 300:.0f} bytes kept per report"  # -- 830 before --

@@ -61,8 +61,10 @@ def cmd_batch(args: Any) -> int:
                            "files, or .jsonl files given)"))
     kind = kind_option(args)
     template = None if getattr(args, "schema", None) else getattr(args, "template", None)
-    result = render_many(found.reports, Path(args.output), jobs=args.jobs, pdf=args.pdf,
-                         kind=kind, template=template, progress=ProgressLine(sys.stderr),
+    count = len(found.reports)
+    result = render_many(_handed_over(found.reports), Path(args.output), jobs=args.jobs,
+                         pdf=args.pdf, kind=kind, template=template,
+                         progress=ProgressLine(sys.stderr),
                          html=getattr(args, "html", False),
                          allow_external=getattr(args, "allow_external", False),
                          allow_errors=getattr(args, "allow_errors", False))
@@ -80,12 +82,12 @@ def cmd_batch(args: Any) -> int:
         print(t(f"注意：输出文件夹中另有 {len(result.foreign)} 个文件不是本次生成的：",
                 f"note: {len(result.foreign)} file(s) in the output folder are not from this "
                 "run: ") + _listed(p.name for p in result.foreign), file=sys.stderr)
-    if args.pdf and result.rendered:
+    rendered = count - len(failed)  # -- counted, not listed: 100,000 outcomes stay unmade --
+    if args.pdf and rendered:
         from docgen.cli.fonts import warn_substitutions
 
         warn_substitutions()  # -- as render --pdf does: once, for every PDF of the run --
-    warned = sum(1 for o in result.rendered if o.issues)
-    rendered = len(result.rendered)
+    warned = len(result.warned)
     note = t(f"（其中 {warned} 份有警告，可用 docgen check 查看）",
              f" ({warned} with warnings: see docgen check)") if warned else ""
     print(t(f"已生成 {rendered} 份{note}，失败 {len(failed)} 份；输出文件夹：{args.output}",

@@ -1,12 +1,9 @@
 """Render many reports at once: one compiled template per kind, parallel workers, no early stop.
 
 A city or province renders the reports of hundreds of agencies in one run. Every worker
-process compiles each template once (`docgen.fill.compile_template` caches it per path and
-modification time) and then only fills in values; a report that fails keeps its issues and
-the others go on.
-
->>> safe_name('金东区/经济:商务局?')
-'金东区_经济_商务局_'
+process compiles each template once (`docgen.engine.fill.compile_template` caches it per file
+version) and then only fills in values; a report that fails keeps its issues and the others go
+on. The inputs are read by `docgen.batch.inputs`; the outcomes kept by `docgen.batch.outcomes`.
 """
 
 from __future__ import annotations
@@ -17,16 +14,28 @@ import os
 import re
 import signal
 import tempfile
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from docgen.batch.inputs import (
+    Inputs,
+    Job,
+    JsonLine,
+    Source,
+    collect_inputs,
+    make_jobs,
+    safe_name,
+    scan_inputs,
+    source_text,
+)
+from docgen.batch.outcomes import BatchResult, Outcome, Outcomes, Progress
 from docgen.engine import limits
 from docgen.engine.files import Terminated
-from docgen.errors import DataFileError, DocgenError, Issue, UsageError
+from docgen.errors import DocgenError, Issue, UsageError
 from docgen.kinds import FORMAT_VERSIONS, ReportKind, get_kind
 
 __all__ = [
@@ -34,114 +43,13 @@ __all__ = [
     "Inputs",
     "JsonLine",
     "Outcome",
+    "Progress",
+    "Source",
     "collect_inputs",
     "render_many",
     "safe_name",
     "scan_inputs",
 ]
-
-#: File name suffixes a folder is searched for (one report per file).
-REPORT_SUFFIXES = (".json", ".yaml", ".yml", ".xlsx")
-#: A file with this suffix holds one report per line.
-JSON_LINES_SUFFIX = ".jsonl"
-#: Longest output file stem (file systems allow 255 bytes; a CJK character is 3 in UTF-8).
-MAX_NAME_CHARS = 80
-
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
-_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$", re.IGNORECASE)
-
-
-@dataclass(frozen=True, slots=True)
-class JsonLine:
-    """One line of a JSON Lines file: one report, read and parsed where it is rendered.
-
-    `offset` and `size` say where its bytes are in the file (the text is not kept: a batch of
-    100,000 lines holds a few small numbers per line).
-    """
-
-    path: Path
-    line: int
-    offset: int
-    size: int
-    #: Why the line cannot be read (not UTF-8), said with its line number; None if it can.
-    invalid: str | None = None
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}"
-
-    @property
-    def text(self) -> str:
-        """The line's text, read from the file."""
-        if self.invalid is not None:
-            raise DataFileError(self.invalid)
-        try:
-            with self.path.open("rb") as handle:
-                handle.seek(self.offset)
-                return handle.read(self.size).decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise DataFileError(f"{self}：不是 UTF-8 编码的文本") from exc
-        except OSError as exc:
-            raise DataFileError(f"无法读取 {self}：{exc}") from exc
-
-    def load(self) -> dict[str, Any]:
-        """Return the report on this line, exact decimals kept (as `docgen.load` does)."""
-        from docgen.engine.loading import load_json_text
-
-        return load_json_text(self.text, str(self.path), self.line)
-
-
-#: What one report comes from: data in memory, a JSON/YAML file, or a JSON Lines line.
-Source = Mapping[str, Any] | Path | JsonLine
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What became of one report: the files written, or the issues that stopped it."""
-
-    #: The output file stem (``outdir/<name>.docx``).
-    name: str
-    #: Where the report came from, for people: a path, ``file.jsonl:3``, or the name.
-    source: str
-    #: The files written (the .docx, the .pdf with ``pdf=True``, the .html with ``html=True``);
-    #: empty on failure.
-    written: tuple[Path, ...] = ()
-    #: Every issue: the errors that stopped it, or the warnings of a rendered report.
-    issues: tuple[Issue, ...] = ()
-    #: Older outputs of this name removed because this report failed (they were not its own).
-    removed: tuple[Path, ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        """Whether the report was rendered."""
-        return bool(self.written)
-
-
-@dataclass
-class BatchResult:
-    """Every report's outcome, in input order."""
-
-    outcomes: list[Outcome] = field(default_factory=list)
-    #: Documents in the output folder that this run did not write (other runs' outputs).
-    foreign: list[Path] = field(default_factory=list)
-
-    @property
-    def rendered(self) -> list[Outcome]:
-        """The reports that were written."""
-        return [o for o in self.outcomes if o.ok]
-
-    @property
-    def failed(self) -> list[Outcome]:
-        """The reports that were not written, each with its issues."""
-        return [o for o in self.outcomes if not o.ok]
-
-    @property
-    def ok(self) -> bool:
-        """Whether every report was written."""
-        return all(o.ok for o in self.outcomes)
-
-
-#: Called in the calling process after each report: (reports done, reports in all, outcome).
-Progress = Callable[[int, int, Outcome], None]
 
 
 @dataclass(frozen=True)
@@ -156,12 +64,6 @@ class _Config:
     html: bool = False
     allow_errors: bool = False
 
-
-@dataclass(frozen=True, slots=True)
-class _Job:
-    index: int
-    name: str
-    source: Source
 
 
 def render_many(reports: Iterable[tuple[str, Source]], outdir: str | Path, *, jobs: int = 0,
@@ -195,7 +97,7 @@ def render_many(reports: Iterable[tuple[str, Source]], outdir: str | Path, *, jo
         from docgen.engine.pdf import require_libreoffice
 
         require_libreoffice()  # -- say it once, not once per report --
-    work = [_Job(i, n, s) for i, (n, s) in enumerate(_unique(reports))]
+    work, names = make_jobs(reports)
     del reports  # -- the jobs hold what is needed (a caller's list of 100,000 goes now) --
     config = _Config(folder, pdf, kind, Path(template) if template is not None else None,
                      allow_external, html, allow_errors)
@@ -205,21 +107,21 @@ def render_many(reports: Iterable[tuple[str, Source]], outdir: str | Path, *, jo
     folder.mkdir(parents=True, exist_ok=True)
     workers = min(_cpu_count() if jobs <= 0 else jobs, len(work))
     _warm(config, every_kind=False)
-    outcomes: list[Outcome | None] = [None] * len(work)
+    outcomes = Outcomes(work, folder, (".docx", *((".pdf",) if pdf else ()),
+                                       *((".html",) if html else ())))
     try:
-        for done, outcome in enumerate(_run(config, work, workers), start=1):
-            index, found = outcome
+        for done, (index, found) in enumerate(_run(config, work, workers), start=1):
             if not found.ok:
                 found = replace(found, removed=_remove_stale(folder, found.name))
-            outcomes[index] = found = _compact(found, work[index].name, folder)
+            found = outcomes.keep(index, _compact(found, work[index].name, folder))
             if progress is not None:
                 progress(done, len(work), found)
     finally:
         from docgen.engine.files import sync_folder
 
         sync_folder(folder)  # -- one sync for every file written (each skipped its fsync) --
-    result.outcomes = [o for o in outcomes if o is not None]
-    result.foreign = _foreign(folder, {job.name.casefold() for job in work})
+    result.outcomes = outcomes
+    result.foreign = _foreign(folder, names)
     return result
 
 
@@ -257,7 +159,7 @@ def _foreign(folder: Path, names: set[str]) -> list[Path]:
 MAX_CHUNK = 16
 
 
-def _run(config: _Config, work: Sequence[_Job], workers: int) -> Iterator[tuple[int, Outcome]]:
+def _run(config: _Config, work: Sequence[Job], workers: int) -> Iterator[tuple[int, Outcome]]:
     """Yield (index, outcome) for each job as it finishes.
 
     A worker that dies breaks its pool: the job it was rendering (known from the marker each
@@ -284,12 +186,12 @@ def _run(config: _Config, work: Sequence[_Job], workers: int) -> Iterator[tuple[
             pending = [job for job in unfinished if job not in suspects]
 
 
-def _pool(config: _Config, work: Sequence[_Job], workers: int, size: int, markers: Path,
-          count: int) -> Generator[tuple[int, Outcome], None, list[_Job]]:
+def _pool(config: _Config, work: Sequence[Job], workers: int, size: int, markers: Path,
+          count: int) -> Generator[tuple[int, Outcome], None, list[Job]]:
     """Render `work` in a pool of `workers`; yield outcomes; return the jobs a broken pool
     left unfinished. `count`: the batch's size (a large one's workers start fresh)."""
     chunks = (work[i:i + size] for i in range(0, len(work), size))
-    unfinished: list[_Job] = []
+    unfinished: list[Job] = []
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
                                initargs=(config, markers),
                                mp_context=_pool_context(config, count))
@@ -393,7 +295,7 @@ def _die_with_parent() -> None:
         libc.prctl(1, signal.SIGTERM)  # -- PR_SET_PDEATHSIG --
 
 
-def _worker(chunk: Sequence[_Job]) -> list[Outcome]:
+def _worker(chunk: Sequence[Job]) -> list[Outcome]:
     global _IN_JOB
     config = _WORKER_CONFIG
     assert config is not None, "worker not initialised"
@@ -446,13 +348,13 @@ def _warm(config: _Config, *, every_kind: bool) -> None:
         compile_template(config.template)
 
 
-def _render_one(config: _Config, job: _Job) -> Outcome:
+def _render_one(config: _Config, job: Job) -> Outcome:
     """Check, fill and write one report; every problem goes into the outcome, none escapes."""
     from docgen.api import prepare
     from docgen.engine.files import refuse_overwriting, write_atomic
     from docgen.errors import InvalidReportError, TemplateProblemError
 
-    source = str(job.source) if isinstance(job.source, (Path, JsonLine)) else job.name
+    source = source_text(job.source, job.name)
     target = config.outdir / f"{job.name}.docx"
     try:
         data = job.source.load() if isinstance(job.source, JsonLine) else job.source
@@ -502,8 +404,8 @@ def _code(exc: DocgenError) -> str:
     return "BATCH-" + re.sub(r"(?<!^)(?=[A-Z])", "-", name).upper()
 
 
-def _failed(job: _Job, code: str, message: str, source: str | None = None) -> Outcome:
-    where = source or (str(job.source) if isinstance(job.source, (Path, JsonLine)) else job.name)
+def _failed(job: Job, code: str, message: str, source: str | None = None) -> Outcome:
+    where = source or source_text(job.source, job.name)
     return Outcome(job.name, where, (), (Issue(code=code, path="", message=message),))
 
 
@@ -512,122 +414,3 @@ def _cpu_count() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # -- not on Linux --
         return os.cpu_count() or 1
-
-
-# -- names and inputs ------------------------------------------------------------------------
-
-
-def safe_name(name: str) -> str:
-    """Return `name` as a file name stem that is safe on every common file system.
-
-    Path separators, characters Windows forbids and control characters become ``_``; leading
-    and trailing dots and spaces go; a reserved device name (``CON``) gets a ``_``; the result
-    is at most `MAX_NAME_CHARS` characters and never empty.
-    """
-    text = _UNSAFE.sub("_", name).strip(" .")[:MAX_NAME_CHARS].strip(" .")
-    if not text:
-        return "report"
-    return text + "_" if _WINDOWS_RESERVED.match(text) else text
-
-
-def _unique(reports: Iterable[tuple[str, Source]]) -> Iterator[tuple[str, Source]]:
-    """Make each name safe and unique (case-insensitively), in input order."""
-    used: set[str] = set()
-    for name, source in reports:
-        base = safe_name(name)
-        candidate, number = base, 1
-        while candidate.casefold() in used:
-            number += 1
-            candidate = f"{base}-{number}"
-        used.add(candidate.casefold())
-        yield candidate, source
-
-
-@dataclass
-class Inputs:
-    """What the command-line inputs hold: the reports, and what was passed over."""
-
-    reports: list[tuple[str, Source]] = field(default_factory=list)
-    #: Files in the input folders that are no report (wrong suffix, hidden).
-    skipped_files: list[Path] = field(default_factory=list)
-    #: Subfolders not searched (without `recursive`).
-    skipped_folders: list[Path] = field(default_factory=list)
-
-
-def collect_inputs(inputs: Iterable[str | Path]) -> list[tuple[str, Source]]:
-    """Return the ``(name, source)`` pairs the command-line inputs hold, in order.
-
-    A folder gives its ``*.json``, ``*.yaml``, ``*.yml`` and ``*.xlsx`` files sorted by name
-    (not hidden files, nor the ``~$…`` lock files Excel and WPS leave beside an open workbook);
-    a ``.jsonl`` file one report per non-blank line, named ``<stem>-<line number>``; any other
-    file one report named by its stem. A missing input raises `UsageError`.
-    """
-    return scan_inputs(inputs).reports
-
-
-def scan_inputs(inputs: Iterable[str | Path], *, recursive: bool = False) -> Inputs:
-    """As `collect_inputs`, and say what was passed over; `recursive` searches subfolders
-    too (a report in ``folder/sub/a.json`` is named ``sub_a``)."""
-    found = Inputs()
-    for item in inputs:
-        path = Path(item)
-        if path.is_dir():
-            _scan_folder(path, path, recursive, found)
-        elif path.suffix.lower() == JSON_LINES_SUFFIX and path.is_file():
-            found.reports += _json_lines(path)
-        elif path.is_file():
-            found.reports.append((path.stem, path))
-        else:
-            raise UsageError(f"找不到输入：{path}")
-    return found
-
-
-def _scan_folder(root: Path, folder: Path, recursive: bool, found: Inputs) -> None:
-    for entry in sorted(folder.iterdir()):
-        if entry.is_dir():
-            if recursive and not entry.name.startswith("."):
-                _scan_folder(root, entry, recursive, found)
-            else:
-                found.skipped_folders.append(entry)
-        elif entry.suffix.lower() in REPORT_SUFFIXES and entry.is_file() \
-                and not entry.name.startswith((".", "~$")):
-            name = "_".join(entry.relative_to(root).with_suffix("").parts)
-            found.reports.append((name, entry))
-        else:  # -- a .jsonl in a folder too: JSON Lines files are read when named --
-            found.skipped_files.append(entry)
-
-
-def _json_lines(path: Path) -> list[tuple[str, Source]]:
-    """One report per non-blank line, read one line at a time and let go (only its offset and
-    size are kept); a line that is not UTF-8 fails alone, with its number."""
-    found: list[tuple[str, Source]] = []
-    readable = 0
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(4096)
-            offset = 3 if head.startswith(b"\xef\xbb\xbf") else 0  # -- a BOM --
-            handle.seek(offset)
-            for number, raw in enumerate(handle, start=1):
-                try:
-                    blank = not raw.decode("utf-8").strip()
-                    invalid = None
-                except UnicodeDecodeError as exc:
-                    blank = not raw.strip()
-                    invalid = (f"{path} 第 {number} 行：不是 UTF-8 编码的文本（第 {exc.start + 1} "
-                               f"个字节 0x{raw[exc.start]:02X}）；请以 UTF-8 编码保存")
-                if not blank:
-                    readable += invalid is None
-                    found.append((f"{path.stem}-{number}",
-                                  JsonLine(path, number, offset, len(raw), invalid)))
-                offset += len(raw)
-    except OSError as exc:
-        raise UsageError(f"无法读取 {path}：{exc}") from exc
-    if found and not readable:
-        # -- the whole file in another encoding (GBK, UTF-16): one message naming it --
-        from docgen.engine.textfile import encoding_problem
-
-        raise DataFileError(f"{path}：{encoding_problem(head)}")
-    return found
-
-
-# -- the command -----------------------------------------------------------------------------
