@@ -18,6 +18,7 @@ import io
 import json
 import os
 import platform
+import random
 import resource
 import statistics
 import subprocess
@@ -163,12 +164,19 @@ def per_document(rounds: int) -> list[dict[str, Any]]:
             for action in pipelines.values():
                 action()  # -- warm: compiled, imported, cached --
             times: dict[str, list[float]] = {name: [] for name in pipelines}
-            noise = {name: Background() for name in pipelines}
+            # -- one background figure for all the template's rounds: /proc/stat counts in
+            # 10 ms ticks, too coarse to say anything of a 1 ms pipeline alone --
+            noise = Background()
             names = list(pipelines)
-            for round_ in range(rounds):
-                # -- every pipeline once per round, the order turned each round --
-                for name in names[round_ % len(names):] + names[:round_ % len(names)]:
-                    with noise[name]:
+            shuffle = random.Random(f"{version}:{rounds}").shuffle  # -- the same every run --
+            for _ in range(rounds):
+                # -- every pipeline once per round, in a new order each round: a fixed order
+                # (even rotated) gives each pipeline the same neighbour before it every time,
+                # and what ran before decides how cold the caches are --
+                order = names[:]
+                shuffle(order)
+                with noise:
+                    for name in order:
                         start = time.perf_counter()
                         pipelines[name]()
                         times[name].append(time.perf_counter() - start)
@@ -177,7 +185,7 @@ def per_document(rounds: int) -> list[dict[str, Any]]:
                 rows.append({"version": version, "pipeline": name,
                              "ms": statistics.median(times[name]) * 1000,
                              "x_floor": statistics.median(ratios),
-                             "background": noise[name].cpus})
+                             "background": noise.cpus})
     return rows
 
 

@@ -14,7 +14,7 @@ from typing import Any, Literal, overload
 
 from docgen.engine.fastcheck import has_illegal_text, is_valid
 from docgen.engine.files import is_html, refuse_overwriting, refuse_wrong_suffix, write_atomic
-from docgen.engine.loading import as_report
+from docgen.engine.loading import ReadReport, as_report, read_report
 from docgen.engine.loading import load as load_data
 from docgen.engine.schema import iter_schema_issues, iter_text_issues, load_schema, with_labels
 from docgen.engine.workbook import ReadWorkbook, is_workbook, locate
@@ -203,16 +203,19 @@ _MASKING = ("XLSX-SHEET", "XLSX-MOVED", "XLSX-NUMBER", "XLSX-FORMULA")
 
 
 def _source(report: Source, kind: ReportKind | str | None
-            ) -> tuple[dict[str, Any], list[Issue], Mapping[str, CellLocation], str | None]:
+            ) -> tuple[ReadReport, list[Issue], Mapping[str, CellLocation], str | None]:
     """The data of `report`, with a workbook's own issues, the cell of each field and the
     format version the workbook is laid out in."""
     if not is_workbook(report):
-        return _report(report), [], {}, None
+        if isinstance(report, (str, Path)):
+            return read_report(Path(report)), [], {}, None
+        return ReadReport(as_report(report, "数据")), [], {}, None
     if isinstance(kind, ReportKind) and kind.version is None:
         raise UsageError(f"自定义报告类型“{kind.name}”不支持 Excel 工作簿，"
                          "请用 JSON 或 YAML 数据文件")
     found = _read_workbook(report)
-    return found.data, list(found.issues), found.locations, found.marker.get("format")
+    return ReadReport(found.data), list(found.issues), found.locations, \
+        found.marker.get("format")
 
 
 def _unmasked(found: list[Issue], workbook: list[Issue]) -> list[Issue]:
@@ -230,7 +233,8 @@ def prepare(report: Source, *, kind: ReportKind | str | None = None,
     `DataFileError`); `kind` defaults to the annual-report version the report's
     `format`/`year` select; `previous` is last year's report, for the year-on-year rules.
     """
-    data, workbook, cells, laid_out = _source(report, kind)
+    read, workbook, cells, laid_out = _source(report, kind)
+    data = read.data
     resolved = resolve_kind(data, kind)
     source = Path(report) if isinstance(report, (str, Path)) else None
     conflict = _format_conflict(data, kind, resolved, laid_out)
@@ -241,7 +245,7 @@ def prepare(report: Source, *, kind: ReportKind | str | None = None,
     # -- jsonschema only for data the fast check does not accept: its messages, its speed --
     valid = is_valid(resolved.schema_path, data)
     found = [] if valid else list(iter_schema_issues(resolved.schema_path, data))
-    if has_illegal_text(data):
+    if not read.clean_text and has_illegal_text(data):
         found += iter_text_issues(data)
     derived = resolved.derive(data) if resolved.derive is not None else dict(data)
     for rule in resolved.rules:

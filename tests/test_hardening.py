@@ -283,7 +283,9 @@ def test_duplicate_keys_refused(capsys: pytest.CaptureFixture[str], tmp_path: Pa
 
 
 @pytest.mark.parametrize(("escaped", "code_point"), [(r"\u0001", "U+0001"), (r"\u000b", "U+000B"),
-                                                     (r"\ud800", "U+D800")])
+                                                     (r"\ud800", "U+D800"), (r"\b", "U+0008"),
+                                                     (r"\f", "U+000C"), ("\uffff", "U+FFFF"),
+                                                     ("\ufffe", "U+FFFE")])
 def test_control_characters_are_an_issue_naming_the_field(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, county_file: Path,
         escaped: str, code_point: str) -> None:

@@ -37,8 +37,13 @@ def _finalize(value: Any) -> Any:
     # -- None prints as nothing, and a Decimal never as 1E+3; every value written is checked
     # here for characters XML cannot hold (data is refused earlier by TEXT-CONTROL-CHAR; this
     # covers filters' output, custom kinds' context and direct callers) --
-    if value is None:
-        return ""
+    kind = type(value)
+    if kind is str:  # -- most values: a filter's text --
+        if _ILLEGAL(value):
+            _refuse(value)
+        return value
+    if kind is int or value is None:
+        return "" if value is None else value
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, str):
@@ -47,13 +52,21 @@ def _finalize(value: Any) -> Any:
         return value
     else:
         text = str(value)
-    bad = XML_ILLEGAL.search(text)
-    if bad:
-        raise IllegalCharacterError(
-            f"模板写入的值含有 Word 文件无法保存的控制字符 U+{ord(bad.group()):04X}，已拒绝")
+    if _ILLEGAL(text):
+        _refuse(text)
     if type(value) is not str and (isinstance(value, Markup) or hasattr(value, "__html__")):
         RAW_MARKUP.seen = True
     return value
+
+
+_ILLEGAL = XML_ILLEGAL.search
+
+
+def _refuse(text: str) -> None:
+    bad = XML_ILLEGAL.search(text)
+    assert bad is not None
+    raise IllegalCharacterError(
+        f"模板写入的值含有 Word 文件无法保存的控制字符 U+{ord(bad.group()):04X}，已拒绝")
 
 
 #: What a plain dict has as attributes (methods): ``x.items`` is the method, as in Jinja.

@@ -12,6 +12,7 @@ import json
 import re
 import stat
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -58,7 +59,27 @@ def load(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
     """
     if isinstance(source, Mapping):
         return as_report(source, "数据")
-    path = Path(source)
+    return read_report(Path(source)).data
+
+
+@dataclass(frozen=True)
+class ReadReport:
+    """A report read from a file (`read_report`)."""
+
+    data: dict[str, Any]
+    #: Proven on the file's text: no string or key in `data` holds a character XML cannot
+    #: hold, so the walk that looks for one (TEXT-CONTROL-CHAR) is not needed.
+    clean_text: bool = False
+
+
+#: What in JSON text could give a string a character XML cannot hold: an escape that writes
+#: one (``\b``, ``\f``, ``\u…``), or U+FFFE/U+FFFF as they are (raw control characters are
+#: a JSON syntax error; a surrogate cannot be decoded from UTF-8).
+_MAYBE_ILLEGAL = re.compile(r"\\[bfu]|[\ufffe\uffff]")
+
+
+def read_report(path: Path) -> ReadReport:
+    """As `load` for a file, saying also whether its text is proven clean (`ReadReport`)."""
     name = str(path)
     try:
         found = path.stat()
@@ -86,8 +107,9 @@ def load(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
     if not text.strip():
         raise DataFileError(f"{name}：文件为空，没有报告数据")
     if path.suffix.lower() in YAML_SUFFIXES:  # -- copied: YAML's keys may be other than text --
-        return as_report(_parse_yaml(text, name), name)
-    return as_report(_parse_json(text, name), name, parsed=True)
+        return ReadReport(as_report(_parse_yaml(text, name), name))
+    return ReadReport(as_report(_parse_json(text, name), name, parsed=True),
+                      _MAYBE_ILLEGAL.search(text) is None)
 
 
 def load_json_text(text: str, name: str, line: int = 1) -> dict[str, Any]:
@@ -132,7 +154,7 @@ def _convert(value: Any, depth: int, budget: list[int], owned: bool = False) -> 
         raise _LimitError(f"数据项过多（上限 {MAX_NODES} 个，可能含有 YAML 别名炸弹）")
     if depth > MAX_DEPTH:
         raise _LimitError(f"嵌套层级过深（上限 {MAX_DEPTH} 层）")
-    if isinstance(value, Mapping):
+    if type(value) is dict or isinstance(value, Mapping):
         keep = owned and type(value) is dict
         converted: dict[str, Any] = cast("dict[str, Any]", value) if keep else {}
         for key, item in value.items():
@@ -152,7 +174,7 @@ def _convert(value: Any, depth: int, budget: list[int], owned: bool = False) -> 
         if budget[0] < 0:
             raise _LimitError(f"数据项过多（上限 {MAX_NODES} 个，可能含有 YAML 别名炸弹）")
         return converted
-    if isinstance(value, (list, tuple)):
+    if type(value) is list or isinstance(value, (list, tuple)):
         keep = owned and type(value) is list
         items: list[Any] = cast("list[Any]", value) if keep else []
         for index, item in enumerate(value):

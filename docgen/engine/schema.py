@@ -295,7 +295,7 @@ def fill_defaults(schema: Schema, data: Any) -> Any:
 
 
 def _fill(schema: Schema, node: dict[str, Any], data: Any) -> Any:
-    if isinstance(data, Mapping):
+    if type(data) is dict or isinstance(data, Mapping):
         props = node.get("properties")
         if not isinstance(props, Mapping):
             branch = next((b for b in branches(schema, node)
