@@ -252,7 +252,8 @@ class CompiledTemplate:
         if self.external and not allow_external:
             raise TemplateProblemError(self.name, self.external)
         with limits.budget():
-            rendered = {self._body.name: self._render_body(context)}
+            rendered: dict[str, bytes | tuple[bytes, ...]] = {
+                self._body.name: self._render_body(context)}
             for part in self._parts:
                 rendered[part.name] = _XML_DECLARATION + \
                     self._fill(part, context).encode("utf-8")
@@ -286,14 +287,16 @@ class CompiledTemplate:
             found = self._unjoined_templates[part.name] = ENVIRONMENT.from_string(part.source)
         return found
 
-    def _render_body(self, context: Mapping[str, Any]) -> bytes:
+    def _render_body(self, context: Mapping[str, Any]) -> bytes | tuple[bytes, ...]:
+        """The body part: its bytes, or (on the fast path) the pieces to write one after the
+        other (not joined: a copy of the whole part saved)."""
         RAW_MARKUP.seen = False
         xml = self._fill(self._body, context)
         if self._splice:
             data = xml.encode("utf-8")
             # -- proven once for the template, unless this render wrote raw markup --
             if (self._body.proven and not RAW_MARKUP.seen) or _well_formed(data):
-                return self._head + data + self._tail
+                return self._head, data, self._tail
         from lxml import etree
 
         # -- as docxtpl does: a tolerant parse, the table grid fixed, image ids renumbered --
@@ -422,22 +425,30 @@ class _ZipTemplate:
                     made.records[name] = made._record(name, archive.read(name))
         return made
 
-    def _record(self, name: str, data: bytes) -> tuple[bytes, bytes]:
-        """(local header + compressed data, central directory header with offset 0)."""
+    def _record(self, name: str, data: bytes | tuple[bytes, ...]) -> tuple[bytes, bytes]:
+        """(local header + compressed data, central directory header with offset 0).
+
+        `data` may come in pieces: compressed as one stream, the same bytes as joined.
+        """
+        pieces = (data,) if isinstance(data, bytes) else data
         compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
-        packed = compressor.compress(data) + compressor.flush()
+        packed = b"".join([*map(compressor.compress, pieces), compressor.flush()])
         encoded = name.encode("utf-8")
         flags = 0 if name.isascii() else 0x800
-        crc = zlib.crc32(data)
+        crc = 0
+        for piece in pieces:
+            crc = zlib.crc32(piece, crc)
+        size = sum(map(len, pieces))
         local = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, flags, zipfile.ZIP_DEFLATED,
-                            self._TIME, self._DATE, crc, len(packed), len(data), len(encoded), 0)
+                            self._TIME, self._DATE, crc, len(packed), size, len(encoded), 0)
         central = struct.pack("<4s6H3L5HL", b"PK\x01\x02", 3 << 8 | 20, 20, flags,
                               zipfile.ZIP_DEFLATED, self._TIME, self._DATE, crc, len(packed),
-                              len(data), len(encoded), 0, 0, 0, 0, 0o644 << 16)
+                              size, len(encoded), 0, 0, 0, 0, 0o644 << 16)
         return local + encoded + packed, central + b"\0\0\0\0" + encoded
 
-    def write(self, replaced: Mapping[str, bytes]) -> bytes:
-        """Return the package with the parts in `replaced` (all of them must be given)."""
+    def write(self, replaced: Mapping[str, bytes | tuple[bytes, ...]]) -> bytes:
+        """Return the package with the parts in `replaced` (all of them must be given; a part
+        may come in pieces)."""
         body: list[bytes] = []
         directory: list[bytes] = []
         offset = 0

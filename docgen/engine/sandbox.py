@@ -29,17 +29,17 @@ def render_bounded(template: jinja2.Template, context: Any) -> str:
     """
     spent = _spend()
     generator = template.generate(context)
-    blocks: list[str] = []
+    written: list[str] = []
     length = 0
     while True:
         chunks = list(islice(generator, _BLOCK))
         if not chunks:
-            return "".join(blocks)
-        block = "".join(chunks)
-        length += len(block)
-        spent.output(length, len(block))
+            return "".join(written)  # -- joined once: the output is copied once --
+        added = sum(map(len, chunks))
+        length += added
+        spent.output(length, added)
         spent.check_time()
-        blocks.append(block)
+        written += chunks
 
 
 #: Chunks of output counted at once by `render_bounded`.
