@@ -259,11 +259,46 @@ def scenario(name: str, count: int, jobs: int, outdir: str) -> dict[str, float]:
         lines.unlink()
     seconds = time.perf_counter() - start
     sampler.stop()
+    unreaped = _unreaped_cpu()
     # -- the workers' peak: waited-for children (forked workers), and what the sampler saw of
     # every descendant (workers started by a forkserver are its children, not ours) --
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # -- KB --
     return {"seconds": seconds, "parent_mb": _own_peak_mb(),
-            "worker_mb": max(children, sampler.peak_mb)}
+            "worker_mb": max(children, sampler.peak_mb), "unreaped_cpu": unreaped}
+
+
+def _unreaped_cpu() -> float:
+    """CPU seconds of this process's live descendants and the children they reaped: a
+    forkserver and its workers, which no wait of ours counts (without this, a large JSON
+    Lines batch made the machine look busy with its own workers)."""
+    total = 0.0
+    for pid in _descendants():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def _descendants() -> list[int]:
+    """The live processes descended from this one."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    me, found = os.getpid(), []
+    for pid in parents:
+        ancestor, hops = parents.get(pid), 0
+        while ancestor not in (None, 0, 1, me) and hops < 8:
+            ancestor, hops = parents.get(ancestor), hops + 1
+        if ancestor == me:
+            found.append(pid)
+    return found
 
 
 class _Descendants(threading.Thread):
@@ -283,26 +318,13 @@ class _Descendants(threading.Thread):
         self.join()
 
     def _sample(self) -> None:
-        parents: dict[int, int] = {}
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    stat = (entry / "stat").read_text()
-                    parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-                except (OSError, ValueError, IndexError):
-                    continue
-        me = os.getpid()
-        for pid in parents:
-            ancestor, hops = parents.get(pid), 0
-            while ancestor not in (None, 0, 1, me) and hops < 8:
-                ancestor, hops = parents.get(ancestor), hops + 1
-            if ancestor == me:
-                try:
-                    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                        if line.startswith("VmHWM:"):
-                            self.peak_mb = max(self.peak_mb, int(line.split()[1]) / 1024)
-                except OSError:
-                    continue
+        for pid in _descendants():
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        self.peak_mb = max(self.peak_mb, int(line.split()[1]) / 1024)
+            except OSError:
+                continue
 
 
 def _own_peak_mb() -> float:
@@ -331,6 +353,7 @@ def run_scenario(name: str, count: int, jobs: int) -> dict[str, float]:
         if done.returncode != 0:
             raise SystemExit(f"scenario {name} failed:\n{done.stderr}")
         figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+        noise.others -= figures.pop("unreaped_cpu", 0.0)  # -- the batch's own workers --
         figures["background"] = noise.cpus
         return figures
 

@@ -59,6 +59,19 @@ def test_import_docgen_imports_no_third_party_library() -> None:
     assert done.stdout.strip() == "[]"
 
 
+def test_reading_a_published_report_loads_no_renderer() -> None:
+    # -- `docgen import`/`audit` of a text report: the readers' shared Word constants live
+    # in engine/wordml.py, not in the Word renderer (Jinja, the sandbox, the cache) --
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); from pathlib import Path; "
+            "import docgen; docgen.import_report(Path(sys.argv[2])); "
+            "print(sorted(m for m in ('jinja2', 'docgen.engine.fill', 'docgen.engine.sandbox')"
+            " if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code, str(ROOT),
+                           str(ROOT / "tests" / "fixtures" / "jindong-2019-report.txt")],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
 def test_public_names_resolve() -> None:
     for name in docgen.__all__:
         assert getattr(docgen, name) is not None, name

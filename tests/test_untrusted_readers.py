@@ -22,7 +22,7 @@ from conftest import EXAMPLES, REFERENCE_TEXT, read_json
 import docgen
 from docgen.audit import data_json
 from docgen.cli import main
-from docgen.engine.fill import MAX_TEMPLATE_BYTES
+from docgen.engine.wordml import MAX_TEMPLATE_BYTES
 from docgen.errors import UnreadableDocumentError
 from docgen.readers import import_report
 from docgen.readers import pdf as pdf_reader

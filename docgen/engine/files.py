@@ -18,6 +18,7 @@ the target, so a reader sees the old file or the new one, never half of one. Wha
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import signal
@@ -98,13 +99,23 @@ def read_bounded(path: Path, limit: int) -> bytes | None:
     that grows, a pipe or a device (``/dev/zero``) stays bounded. Raises `OSError` as opening
     and reading it does (`IsADirectoryError` for a folder).
     """
-    with path.open("rb") as handle:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        found = os.fstat(fd)
+        if stat.S_ISDIR(found.st_mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
         # -- as much as the file says it holds (not a `limit`-sized buffer for a small file),
-        # then on to the limit in case it holds more (it grew, or it is a pipe) --
-        wanted = min(os.fstat(handle.fileno()).st_size, limit) + 1
-        raw = handle.read(wanted)
-        if len(raw) == wanted:
-            raw += handle.read(limit + 1 - len(raw))
+        # then on to the limit in case it holds more (it grew, or it is a pipe or a device) --
+        wanted = min(found.st_size, limit) + 1
+        pieces = [os.read(fd, wanted)]
+        total = len(pieces[0])
+        ended = stat.S_ISREG(found.st_mode) and total < wanted  # -- a short read: its end --
+        while not ended and total <= limit and pieces[-1]:
+            pieces.append(os.read(fd, min(limit + 1 - total, 1 << 20)))
+            total += len(pieces[-1])
+    finally:
+        os.close(fd)
+    raw = b"".join(pieces)
     return None if len(raw) > limit else raw
 
 

@@ -35,21 +35,21 @@ from docgen.engine.environment import RAW_MARKUP, describe_error, template_line
 from docgen.engine.environment import make_environment as make_environment  # -- re-export --
 from docgen.engine.files import read_bounded
 from docgen.engine.memo import Memo, file_version
+from docgen.engine.wordml import (
+    MAX_COMPRESSION_RATIO,
+    MAX_TEMPLATE_BYTES,
+    MAX_TEMPLATE_ENTRIES,
+    MAX_UNCOMPRESSED_BYTES,
+    W_NS,
+    safe_parser,
+)
 from docgen.errors import Issue, TemplateLocation, TemplateProblemError
 
 if TYPE_CHECKING:  # -- docxtpl (python-docx) and lxml load only when a template is compiled --
-    from lxml import etree
+    pass
 
 #: Fixed zip timestamp, so the same input gives the same bytes.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
-#: Limits on a template file (a real one is tens of KB with a few dozen entries).
-MAX_TEMPLATE_BYTES = 50 * 1024 * 1024
-MAX_TEMPLATE_ENTRIES = 2000
-MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
-MAX_COMPRESSION_RATIO = 200
-
-#: The WordprocessingML namespace.
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 #: The parts that hold headers and footers; they are rendered like the body.
 HEADER_FOOTER = re.compile(r"^word/(header|footer)\d*\.xml$")
 _CORE = "docProps/core.xml"
@@ -208,7 +208,7 @@ class CompiledTemplate:
         from lxml import etree
 
         try:
-            root = etree.fromstring(data, _safe_parser())
+            root = etree.fromstring(data, safe_parser())
         except etree.XMLSyntaxError as exc:
             raise _problem(self.name, "TEMPLATE-FILE", f"{name} 不是有效的 XML（{exc}）") from exc
         return str(self._docx.patch_xml(etree.tostring(root, encoding="unicode")))
@@ -333,24 +333,10 @@ def _join(tree: nodes.Template) -> bool:
     return True
 
 
-def _safe_parser() -> etree.XMLParser:
-    """Parses a template's XML without expanding entities or fetching anything (no XXE)."""
-    global _SAFE_PARSER
-    if _SAFE_PARSER is None:
-        from lxml import etree
-
-        _SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True,
-                                       huge_tree=False)
-    return _SAFE_PARSER
-
-
-_SAFE_PARSER: etree.XMLParser | None = None
-
-
 def __getattr__(name: str) -> Any:
-    # -- ``fill.SAFE_PARSER`` for the toolkit, made on first use (lxml is imported then) --
+    # -- ``fill.SAFE_PARSER``, where it was before `docgen.engine.wordml` held it --
     if name == "SAFE_PARSER":
-        return _safe_parser()
+        return safe_parser()
     raise AttributeError(name)
 
 

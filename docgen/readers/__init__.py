@@ -11,9 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from docgen.engine.files import read_bounded
-from docgen.engine.fill import MAX_TEMPLATE_BYTES
 from docgen.engine.messages import os_error_text
 from docgen.engine.published import PublishedDocument
+from docgen.engine.wordml import MAX_TEMPLATE_BYTES
 from docgen.errors import UnreadableDocumentError, UsageError
 from docgen.kinds.gov_info_annual.reading import ImportedReport, read_report
 

@@ -16,14 +16,6 @@ from typing import Any
 
 from lxml import etree
 
-from docgen.engine.fill import (
-    MAX_COMPRESSION_RATIO,
-    MAX_TEMPLATE_BYTES,
-    MAX_TEMPLATE_ENTRIES,
-    MAX_UNCOMPRESSED_BYTES,
-    SAFE_PARSER,
-    W_NS,
-)
 from docgen.engine.pdf import find_libreoffice, office_convert
 from docgen.engine.published import (
     Cell,
@@ -32,6 +24,14 @@ from docgen.engine.published import (
     Table,
     check_lines,
     clean_text,
+)
+from docgen.engine.wordml import (
+    MAX_COMPRESSION_RATIO,
+    MAX_TEMPLATE_BYTES,
+    MAX_TEMPLATE_ENTRIES,
+    MAX_UNCOMPRESSED_BYTES,
+    W_NS,
+    safe_parser,
 )
 from docgen.errors import PdfError, SourceLocation, UnreadableDocumentError
 
@@ -94,9 +94,9 @@ def _document_xml(raw: bytes, name: str) -> bytes:
 
 def _parse(data: bytes, name: str) -> Any:
     """The parsed document part; one declaring a DTD anywhere (past 4 KB, UTF-16) is refused:
-    SAFE_PARSER never resolves an entity, and a DTD has no place in Word's XML."""
+    `safe_parser()` never resolves an entity, and a DTD has no place in Word's XML."""
     try:
-        root = etree.fromstring(data, SAFE_PARSER)
+        root = etree.fromstring(data, safe_parser())
     except etree.XMLSyntaxError as exc:
         if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
             root = None

@@ -17,8 +17,8 @@ from typing import Any
 import lxml.html
 from lxml import etree
 
-from docgen.engine.fill import MAX_TEMPLATE_BYTES
 from docgen.engine.published import Cell, Paragraph, PublishedDocument, Table, clean_text
+from docgen.engine.wordml import MAX_TEMPLATE_BYTES
 from docgen.errors import SourceLocation, UnreadableDocumentError
 from docgen.readers.text import decode_text
 

@@ -11,6 +11,7 @@ from lxml import etree
 from docgen.engine import fill
 from docgen.engine.memo import Memo, file_version
 from docgen.engine.schema import load_schema
+from docgen.engine.wordml import safe_parser
 from docgen.errors import (
     Issue,
     TemplateProblemError,
@@ -49,7 +50,7 @@ def analyse(path: Path, kind: ReportKind) -> tuple[list[Finding], Analysis | Non
     analysis = Analysis(kind, schema)
     with zipfile.ZipFile(path) as archive:
         names = archive.namelist()
-        document = etree.fromstring(archive.read(BODY), fill.SAFE_PARSER)
+        document = etree.fromstring(archive.read(BODY), safe_parser())
         relations = archive.read("word/_rels/document.xml.rels") \
             if "word/_rels/document.xml.rels" in names else None
         areas = part_areas(document, relations)
@@ -61,7 +62,7 @@ def analyse(path: Path, kind: ReportKind) -> tuple[list[Finding], Analysis | Non
                 default = ("页眉" if "header" in name else "页脚") + \
                     f"（{name.removeprefix('word/')}）"
                 try:
-                    root = etree.fromstring(archive.read(name), fill.SAFE_PARSER)
+                    root = etree.fromstring(archive.read(name), safe_parser())
                 except etree.XMLSyntaxError:
                     continue  # -- the compile reports it --
                 analysis.check_part(name, part_paragraphs(root, name, areas.get(name, default)))

@@ -8,14 +8,14 @@ from typing import Any
 
 from lxml import etree
 
-from docgen.engine import fill
+from docgen.engine.wordml import W_NS, safe_parser
 from docgen.errors import TemplateLocation
 
 # ============================================================================================
 # Reading the document: paragraphs and where they are
 # ============================================================================================
 
-_W = f"{{{fill.W_NS}}}"
+_W = f"{{{W_NS}}}"
 _R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 _RELATIONSHIP = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
@@ -178,7 +178,7 @@ def part_areas(document: Any, relations: bytes | None) -> dict[str, str]:
     """Name each header and footer part as Word does: 页眉, 首页页脚, 第2节 偶数页页眉…"""
     targets: dict[str, str] = {}
     if relations:
-        root = etree.fromstring(relations, fill.SAFE_PARSER)
+        root = etree.fromstring(relations, safe_parser())
         for rel in root.iter(_RELATIONSHIP):
             target = rel.get("Target", "")
             targets[rel.get("Id", "")] = "word/" + target.lstrip("/").removeprefix("word/")
