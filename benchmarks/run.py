@@ -516,7 +516,7 @@ def cli_figures(runs: int, verdicts: Verdicts) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="small counts, for a smoke run")
-    parser.add_argument("--rounds", type=int, help="paired rounds per document (default 60)")
+    parser.add_argument("--rounds", type=int, help="paired rounds per document (default 150)")
     parser.add_argument("--batch", type=int, help="reports in the batch (default 1000)")
     parser.add_argument("--batch-rounds", type=int, help="paired batch rounds (default 3)")
     parser.add_argument("--lines", type=int, help="JSON Lines for memory (default 100000)")
@@ -534,7 +534,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(scenario(args.scenario, args.count, jobs, args.outdir)))
         return 0
     quick = args.quick
-    rounds = args.rounds or (10 if quick else 60)
+    rounds = args.rounds or (10 if quick else 150)
     batch = args.batch or (100 if quick else 1000)
     batch_rounds = args.batch_rounds or (1 if quick else 3)
     counts = (batch // 4, batch, batch * 4)
