@@ -298,3 +298,22 @@ def test_an_unreadable_previous_report_is_named_as_last_years(
         assert code == 1 and out == ""
         assert err.startswith("docgen: [IMPORT-NOT-REPORT] 上一年度的报告（--previous）"
                               "2024.html：不是政府信息公开工作年度报告")
+
+
+def test_a_file_of_another_type_fails_alone_in_audit_and_is_a_usage_error_in_import(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    clean = tmp_path / "county.docx"
+    docgen.render(EXAMPLES / "county-bureau-2025.json", clean)
+    sheet = tmp_path / "统计表.xls"
+    sheet.write_bytes(b"\xd0\xcf\x11\xe0" + b"\0" * 600)
+
+    code, out, _ = run(capsys, "audit", str(clean), str(sheet))
+
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0].endswith("泽安县市场监督管理局 2025年，0 个错误，0 个警告（错误代码：无）")
+    assert "统计表.xls：无法读取" in lines[1] and "不支持的文件类型 .xls" in lines[1]
+
+    code, _, err = run(capsys, "import", str(sheet))
+
+    assert code == 2 and "不支持的文件类型 .xls" in err
