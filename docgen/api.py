@@ -26,7 +26,7 @@ from docgen.errors import (
     UsageError,
     sorted_issues,
 )
-from docgen.kinds import FORMAT_VERSIONS, ReportKind, build_context, resolve_kind
+from docgen.kinds import FORMAT_VERSIONS, ReportKind, build_context, read_workbook, resolve_kind
 
 __all__ = ["Prepared", "Rendered", "check", "load", "prepare", "render"]
 
@@ -188,9 +188,7 @@ def load(source: Source) -> dict[str, Any]:
 
 
 def _read_workbook(path: Any) -> ReadWorkbook:
-    from docgen.kinds.gov_info_annual.workbook import read_report_workbook
-
-    return read_report_workbook(Path(path))
+    return read_workbook(Path(path))
 
 
 def _report(report: Source) -> dict[str, Any]:

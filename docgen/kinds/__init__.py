@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from docgen.engine.schema import load_schema
+from docgen.engine.workbook import ReadWorkbook
 from docgen.errors import UnknownKindError, UsageError
 from docgen.kinds.base import Deriver, Report, ReportKind, Rule, build_context
 from docgen.kinds.gov_info_annual import kind as _gov_info_annual
@@ -30,6 +31,7 @@ __all__ = [
     "custom_kind",
     "format_for_year",
     "get_kind",
+    "read_workbook",
     "resolve_kind",
     "select_kind",
 ]
@@ -91,3 +93,12 @@ def custom_kind(schema: str | Path, template: str | Path | None = None,
                       template_path=Path(template) if template is not None else Path(),
                       html_template_path=Path(html_template) if html_template is not None
                       else None)
+
+
+def read_workbook(path: Path) -> ReadWorkbook:
+    """Read a report workbook as docgen laid it out (``docgen init -o report.xlsx``): its
+    data, its own issues, the cell of each field. Only the annual report has a workbook
+    layout; its marker sheet says the format version."""
+    from docgen.kinds.gov_info_annual.workbook import read_report_workbook
+
+    return read_report_workbook(path)
