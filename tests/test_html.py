@@ -377,6 +377,40 @@ def test_cli_batch_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
         docgen.render(EXAMPLES / "jindong-2019.json", html=True)
 
 
+def test_cli_batch_fragments_and_a_custom_kinds_pages(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    # -- --fragment: each page's <article> alone, as `render --fragment` writes it --
+    county = EXAMPLES / "county-bureau-2025.json"
+    assert main(["batch", str(county), "-o", str(tmp_path / "cms"), "--fragment", "-j", "1"]) == 0
+    assert (tmp_path / "cms" / "county-bureau-2025.html").read_text(encoding="utf-8") == \
+        docgen.render(county, fragment=True)
+    # -- a custom kind: its pages need an HTML template, given with --html-template --
+    custom = EXAMPLES / "custom-kind"
+    options = ["--schema", str(custom / "meeting-notice.schema.json"),
+               "--template", str(custom / "meeting-notice.docx")]
+    data = str(custom / "meeting-notice.json")
+    code = main(["batch", data, "-o", str(tmp_path / "none"), *options, "--html"])
+    assert code == 2 and "--html-template" in capsys.readouterr().err
+    assert not (tmp_path / "none").exists() or not any((tmp_path / "none").iterdir())
+    code = main(["batch", data, "-o", str(tmp_path / "pages"), *options,
+                 "--html-template", str(custom / "meeting-notice.html")])
+    assert code == 0, capsys.readouterr().err
+    assert sorted(p.name for p in (tmp_path / "pages").iterdir()) == [
+        "meeting-notice.docx", "meeting-notice.html"]
+    kind = custom_kind(custom / "meeting-notice.schema.json", custom / "meeting-notice.docx",
+                       custom / "meeting-notice.html")
+    assert (tmp_path / "pages" / "meeting-notice.html").read_text(encoding="utf-8") == \
+        docgen.render(data, kind=kind, html=True)
+    # -- a broken HTML template fails each report with its located issue, nothing written --
+    broken = tmp_path / "broken.html"
+    broken.write_text((custom / "meeting-notice.html").read_text(encoding="utf-8").replace(
+        "{{ title }}", "{{ titel }}"), encoding="utf-8")
+    code = main(["batch", data, "-o", str(tmp_path / "bad"), *options,
+                 "--html-template", str(broken)])
+    assert code == 1 and "titel" in capsys.readouterr().err
+    assert not (tmp_path / "bad" / "meeting-notice.docx").exists()
+
+
 def test_render_refuses_an_html_template_with_problems(tmp_path: Path, county: dict[str, Any],
                                                        capsys: pytest.CaptureFixture[str]) -> None:
     template = tmp_path / "t.html"

@@ -34,7 +34,7 @@ from docgen.batch.inputs import (
 )
 from docgen.batch.outcomes import BatchResult, Outcome, Outcomes, Progress
 from docgen.engine import limits
-from docgen.engine.files import Terminated
+from docgen.engine.files import Terminated, is_html
 from docgen.errors import DocgenError, Issue, UsageError
 from docgen.kinds import FORMAT_VERSIONS, ReportKind, get_kind
 
@@ -63,14 +63,17 @@ class _Config:
     allow_external: bool = False
     html: bool = False
     allow_errors: bool = False
-
+    html_template: Path | None = None
+    fragment: bool = False
 
 
 def render_many(reports: Iterable[tuple[str, Source]], outdir: str | Path, *, jobs: int = 0,
                 pdf: bool = False, kind: ReportKind | str | None = None,
                 template: str | Path | None = None,
                 progress: Progress | None = None, html: bool = False,
-                allow_external: bool = False, allow_errors: bool = False) -> BatchResult:
+                allow_external: bool = False, allow_errors: bool = False,
+                html_template: str | Path | None = None,
+                fragment: bool = False) -> BatchResult:
     """Render every report in `reports` into `outdir`; return each one's outcome.
 
     `reports` are ``(name, source)`` pairs: the output goes to ``outdir/<name>.docx`` (the
@@ -78,17 +81,20 @@ def render_many(reports: Iterable[tuple[str, Source]], outdir: str | Path, *, jo
     source is a report dict, a JSON/YAML file or a `JsonLine`. `jobs` worker processes
     render in parallel (0: one per CPU; 1: in this process). A report with problems does not
     stop the others: its outcome keeps every issue. With `pdf` a PDF is written next to each
-    .docx, and with `html` the web page (``<name>.html``, the kind's HTML template). `kind`
-    and `template` apply to every report (default: chosen per report); `allow_external` lets
-    the Word template refer to external content and `allow_errors` renders reports whose only
-    errors are consistency errors (see `docgen.render`). A template that cannot
-    be used raises `TemplateProblemError`, `pdf` without LibreOffice
-    `LibreOfficeMissingError`, and `html` for a kind without an HTML template `UsageError`,
-    before any report is rendered. When a report fails, the outputs an earlier run wrote under
-    its name are removed (its `Outcome.removed`); the result's `foreign` lists the other
-    documents in `outdir` this run did not write. A worker process that dies (killed, out of
-    memory) fails only the report it was rendering; the others go on in a fresh worker. Every
-    output of a report is made before any is written: a failed PDF leaves no .docx behind.
+    .docx, and with `html` the web page (``<name>.html``: the kind's HTML template, or
+    `html_template`; with `fragment` only its ``<article>``, to paste into a CMS; either
+    implies `html`). `kind` and `template` apply to every report (default: chosen per
+    report); `allow_external` lets the templates refer to external content and `allow_errors`
+    renders reports whose only errors are consistency errors (see `docgen.render`). A template
+    that cannot be compiled raises `TemplateProblemError`, `pdf` without LibreOffice
+    `LibreOfficeMissingError`, and `html` for a kind without an HTML template (and no
+    `html_template`) `UsageError`, before any report is rendered; a template whose fields do
+    not fit a report fails that report, with its issues. When a report fails, the outputs an
+    earlier run wrote under its name are removed (its `Outcome.removed`); the result's
+    `foreign` lists the other documents in `outdir` this run did not write. A worker process
+    that dies (killed, out of memory) fails only the report it was rendering; the others go
+    on in a fresh worker. Every output of a report is made before any is written: a failed
+    PDF leaves no .docx behind.
     """
     folder = Path(outdir)
     if folder.exists() and not folder.is_dir():
@@ -99,8 +105,10 @@ def render_many(reports: Iterable[tuple[str, Source]], outdir: str | Path, *, jo
         require_libreoffice()  # -- say it once, not once per report --
     work, names = make_jobs(reports)
     del reports  # -- the jobs hold what is needed (a caller's list of 100,000 goes now) --
+    html = html or html_template is not None or fragment
     config = _Config(folder, pdf, kind, Path(template) if template is not None else None,
-                     allow_external, html, allow_errors)
+                     allow_external, html, allow_errors,
+                     Path(html_template) if html_template is not None else None, fragment)
     result = BatchResult()
     if not work:
         return result
@@ -340,12 +348,18 @@ def _warm(config: _Config, *, every_kind: bool) -> None:
                 raise UsageError(f"报告类型 {found.name} 没有 Word 模板；batch 为每份报告生成 "
                                  "Word 文档，请用 --template 指定一个 .docx 模板")
             compile_template(found.template_path)
-        if config.html:
+        if config.html and config.html_template is None:
             if found.html_template_path is None:
-                raise UsageError(f"报告类型 {found.name} 没有 HTML 模板，无法输出网页")
+                raise UsageError(f"报告类型 {found.name} 没有 HTML 模板，无法输出网页；"
+                                 "请用 --html-template 指定一个 .html 模板")
             compile_html(found.html_template_path)
     if config.template is not None:
         compile_template(config.template)
+    if config.html_template is not None:
+        if not is_html(config.html_template):
+            raise UsageError(f"--html-template 需要 HTML 模板（.html），而 "
+                             f"{config.html_template.name} 不是")
+        compile_html(config.html_template)
 
 
 def _render_one(config: _Config, job: Job) -> Outcome:
@@ -359,7 +373,8 @@ def _render_one(config: _Config, job: Job) -> Outcome:
     try:
         data = job.source.load() if isinstance(job.source, JsonLine) else job.source
         prepared = prepare(data, kind=config.kind)
-        inputs = [config.template, job.source if isinstance(job.source, Path) else None]
+        inputs = [config.template, config.html_template,
+                  job.source if isinstance(job.source, Path) else None]
         refuse_overwriting(target, inputs)
         docx = prepared.render(template=config.template, allow_external=config.allow_external,
                                allow_errors=config.allow_errors)
@@ -368,8 +383,10 @@ def _render_one(config: _Config, job: Job) -> Outcome:
             from docgen.engine.pdf import docx_to_pdf
 
             pdf = docx_to_pdf(docx)  # -- before anything is written: a failure leaves nothing --
-        page = prepared.render_html(allow_errors=config.allow_errors).encode("utf-8") \
-            if config.html else None
+        page = prepared.render_html(
+            template=config.html_template, fragment=config.fragment,
+            allow_errors=config.allow_errors, allow_external=config.allow_external,
+        ).encode("utf-8") if config.html else None
         write_atomic(target, docx, durable=False)
         files = [target]
         for suffix, made in ((".pdf", pdf), (".html", page)):

@@ -108,11 +108,13 @@ def _add_kind_options(parser: argparse.ArgumentParser, *, template: bool = True,
         parser.add_argument("--template", metavar="T.docx",
                             help=t("使用自己的 Word 模板（输出网页时为 .html 模板）",
                                    "use your own Word template (.html for a web page)"))
-    elif template:  # -- batch: the Word template; the web pages use the kind's HTML template --
+    elif template:  # -- batch: a Word template and an HTML template, each its own option --
         parser.add_argument("--template", metavar="T.docx",
-                            help=t("使用自己的 Word 模板（--html 的网页仍用内置的 HTML 模板）",
-                                   "use your own Word template (--html pages still use the "
-                                   "kind's HTML template)"))
+                            help=t("使用自己的 Word 模板", "use your own Word template"))
+        parser.add_argument("--html-template", metavar="T.html",
+                            help=t("网页使用自己的 HTML 模板（含 --html）",
+                                   "use your own HTML template for the web pages "
+                                   "(implies --html)"))
     parser.add_argument("--schema", metavar="S.json",
                         help=t("自定义报告类型的 JSON Schema", "JSON Schema of a custom kind"))
 
@@ -255,6 +257,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help=t("另外输出同名 PDF", "also write a PDF next to each .docx"))
     batch.add_argument("--html", action="store_true",
                        help=t("另外输出同名 HTML 网页", "also write a web page next to each .docx"))
+    batch.add_argument("--fragment", action="store_true",
+                       help=t("网页只输出正文 <article>，便于粘贴进网站后台（含 --html）",
+                              "write only each page's <article>, to paste into a CMS "
+                              "(implies --html)"))
     batch.add_argument("--recursive", "-r", action="store_true",
                        help=t("也读取文件夹中的子文件夹", "also read the folders' subfolders"))
     _add_allowances(batch)

@@ -66,6 +66,8 @@ def cmd_batch(args: Any) -> int:
                          pdf=args.pdf, kind=kind, template=template,
                          progress=ProgressLine(sys.stderr),
                          html=getattr(args, "html", False),
+                         html_template=getattr(args, "html_template", None),
+                         fragment=getattr(args, "fragment", False),
                          allow_external=getattr(args, "allow_external", False),
                          allow_errors=getattr(args, "allow_errors", False))
     failed = result.failed

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from docgen.engine.html import compile_html, read_html_template
+from docgen.engine.memo import Memo, file_version
 from docgen.engine.package import EXTERNAL_CODE
 from docgen.engine.schema import load_schema
 from docgen.errors import Issue, TemplateLocation, TemplateProblemError, UsageError
@@ -127,16 +128,29 @@ def _external(source: str, starts: list[int], name: str) -> list[Issue]:
     return found
 
 
+#: HTML template checks (docgen.engine.memo: per template and schema version, and kind).
+_CHECKED: Memo[tuple[Issue, ...]] = Memo(limit=64)
+
+
 def check_html_template(path: Path, kind: ReportKind) -> list[Issue]:
     """Return every problem of the HTML template at `path` for `kind`, errors first.
 
     Each issue's `location` has the line and column (``第12行 第8列``), its `context` the
     text there; codes as `docgen.toolkit.analysis.CODES`. Raises `UsageError` if there is no
-    file at `path`; never raises for a broken template.
+    file at `path`; never raises for a broken template. The result is cached per file version
+    and kind (a batch checks a template once).
     """
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"找不到模板文件：{path}")
+    try:
+        key = (file_version(path), file_version(kind.schema_path), kind.name)
+    except OSError:
+        return _check(path, kind)
+    return list(_CHECKED.get(key, lambda: tuple(_check(path, kind))))
+
+
+def _check(path: Path, kind: ReportKind) -> list[Issue]:
     try:
         source = read_html_template(path)
     except TemplateProblemError as exc:
