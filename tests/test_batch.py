@@ -256,8 +256,23 @@ def test_outcomes_read_back_as_each_report_ended(tmp_path: Path, county: dict[st
     assert result.outcomes[-1] == outcomes[3] and result.outcomes[1:3] == outcomes[1:3]
     assert result.warned == [outcomes[1]] and result.failed == [outcomes[2]]
     assert result.rendered == [outcomes[0], outcomes[1], outcomes[3]] and not result.ok
+    assert result.outcomes == outcomes and result.outcomes == tuple(outcomes)
+    assert result.outcomes != outcomes[:3]
     with pytest.raises(IndexError):
         result.outcomes[4]
+
+
+def test_the_result_does_not_keep_the_callers_reports(tmp_path: Path,
+                                                      county: dict[str, Any]) -> None:
+    import sys
+
+    report = deep(county)
+    before = sys.getrefcount(report)
+
+    result = render_many([("a", report)], tmp_path, jobs=1)
+
+    assert result.ok and result.outcomes[0].source == "a"
+    assert sys.getrefcount(report) == before
 
 
 def test_a_large_batch_keeps_little_per_report(tmp_path: Path, county: dict[str, Any]) -> None:

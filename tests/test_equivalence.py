@@ -17,6 +17,7 @@ from conftest import EXAMPLES, FIXTURES
 from lxml import etree
 
 from docgen.api import prepare
+from docgen.engine import limits
 from docgen.kinds import get_kind
 from docgen.kinds.gov_info_annual.skeleton import annual_report_skeleton
 
@@ -120,6 +121,59 @@ def test_compile_cache_follows_the_file(tmp_path: Path) -> None:
 
     assert second is not first
     assert fill.compile_template(template) is second
+
+
+JOIN_CASES = {
+    "plain": ("{{ title }}", "第二段", "{{ note }}"),
+    "blocks between paragraphs": ("{%p if title %}", "{{ title }}", "{%p endif %}", "末段"),
+    "a value that ends a paragraph's line": ("{{p note }}", "末段"),
+    "whitespace control": ("{{p note -}}", "末段"),
+    "markup bringing paragraphs": ("{{ title }}", "{{ raw | safe }}", "末段"),
+    "markup without paragraphs": ("{% for i in range(3) %}{{ title | safe }}{% endfor %}", "x"),
+}
+
+
+@pytest.mark.parametrize("name", list(JOIN_CASES))
+def test_joined_templates_write_what_unjoined_ones_did(tmp_path: Path, name: str,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # -- the line breaks taken out at compile time: every output exactly as when they were
+    # taken out of each render (values ending in a line break, markup, whitespace control) --
+    template = _one_paragraph_template(tmp_path, *JOIN_CASES[name])
+    context = {"title": "标题 A&B", "note": "注：\n", "raw":
+               "</w:t></w:r></w:p>\n<w:p><w:r><w:t>插入的段落</w:t></w:r></w:p>\n<w:p><w:r><w:t>"}
+
+    joined = fill.CompiledTemplate(template).render(context)
+    monkeypatch.setattr(fill, "_join", lambda tree, source: False)
+    unjoined = fill.CompiledTemplate(template).render(context)
+
+    assert joined == unjoined
+
+
+def test_markup_without_paragraphs_renders_once(tmp_path: Path) -> None:
+    # -- the template runs once: its loop steps counted once, its calls made once --
+    template = _one_paragraph_template(
+        tmp_path, "{% for i in range(600) %}{{ v | safe }}{% endfor %}{{ l.pop() }}")
+    with limits.limits(loop_iterations=1000):
+        made = fill.CompiledTemplate(template)
+        body = rendered_parts(made.render({"v": "x", "l": [1, 2]}))["word/document.xml"]
+
+    assert made._body.joined and body.decode().count("x") >= 600 and b"x2<" in body
+
+
+def test_a_path_through_a_link_and_up_is_the_file_the_system_opens(tmp_path: Path) -> None:
+    # -- work/link -> real/sub: work/link/../t.docx is real/t.docx, not work/t.docx --
+    (tmp_path / "real" / "sub").mkdir(parents=True)
+    (tmp_path / "work").mkdir()
+    (tmp_path / "work" / "link").symlink_to(tmp_path / "real" / "sub")
+    shutil.copyfile(get_kind("2021").template_path, tmp_path / "real" / "t.docx")
+    shutil.copyfile(get_kind("2019").template_path, tmp_path / "work" / "t.docx")
+    context = prepare(EXAMPLES / "county-bureau-2025.json").context
+    assert context is not None
+
+    through = fill.compile_template(tmp_path / "work" / "link" / ".." / "t.docx")
+
+    assert through.render(context) == fill.compile_template(
+        tmp_path / "real" / "t.docx").render(context)
 
 
 def test_row_and_column_loops_take_docxtpls_path(tmp_path: Path) -> None:

@@ -389,6 +389,31 @@ def test_deep_nesting_is_a_limit_error(capsys: pytest.CaptureFixture[str], tmp_p
     assert "RecursionError" not in err
 
 
+@pytest.mark.parametrize("leaf", ['"s"', "1", "true", "null", "1.5", "[]"])
+def test_the_depth_limit_is_the_same_for_every_value(leaf: str) -> None:
+    # -- a value one level too deep is refused, whatever it is; one level less is read --
+    depth = loading.MAX_DEPTH
+    too_deep = '{"a": ' + "[" * depth + leaf + "]" * depth + "}"
+    just_right = '{"a": ' + "[" * (depth - 1) + leaf + "]" * (depth - 1) + "}"
+
+    with pytest.raises(docgen.DataFileError, match="嵌套层级过深"):
+        loading.load_json_text(too_deep, "x.jsonl")
+    assert loading.load_json_text(just_right, "x.jsonl")["a"]
+
+
+@pytest.mark.skipif(not hasattr(sys, "set_int_max_str_digits"), reason="Python 3.11+")
+def test_a_long_integer_is_refused_quickly_with_pythons_cap_off() -> None:
+    # -- with the cap off, converting 400,000 digits takes half a second (quadratic): the
+    # digits are counted first, before any conversion (the count is in the message) --
+    before = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        with pytest.raises(docgen.DataFileError, match="数字位数过多（400000 位"):
+            loading.load_json_text('{"a": ' + "7" * 400_000 + "}", "x.jsonl")
+    finally:
+        sys.set_int_max_str_digits(before)
+
+
 def test_deep_yaml_is_a_limit_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path = tmp_path / "deep.yaml"
     path.write_text("overview:\n  intro: " + "[" * 10_000 + "]" * 10_000 + "\n", encoding="utf-8")

@@ -193,6 +193,30 @@ def test_output_size_limits(county: dict[str, Any], limit: str) -> None:
     assert problem.issues[0].code == "TEMPLATE-LIMIT" and limit in problem.issues[0].message
 
 
+def test_output_stops_within_a_chunk_of_its_limit(tmp_path: Path, county: dict[str, Any]
+                                                   ) -> None:
+    # -- 32 outputs of 100,000 characters under a 150,000-character part: refused after the
+    # second, before the rest is built (the memory a lowered limit is meant to bound) --
+    import tracemalloc
+
+    loop = "{% for i in range(32) %}{{ 'x' * (100000 + i) }}{% endfor %}"
+    template = template_variant(tmp_path / "big.docx", title=loop)
+    with limits.limits(part_chars=150_000):
+        fill.compile_template(template)  # -- compiled first: only the render is measured --
+        docgen.prepare(county)
+        tracemalloc.start()
+        try:
+            with pytest.raises(docgen.TemplateProblemError) as raised:
+                docgen.render(county, kind=kind_with(template))
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    issue = raised.value.issues[0]
+    assert issue.code == "TEMPLATE-LIMIT" and "part_chars" in issue.message
+    assert peak < 1_000_000, f"{peak:,} bytes at the peak"  # -- all 32: 3.2 MB and more --
+
+
 def test_limits_set_from_the_environment(tmp_path: Path, county: dict[str, Any]) -> None:
     data = write_json(tmp_path / "data.json", county)
 

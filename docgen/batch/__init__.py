@@ -76,25 +76,17 @@ def render_many(reports: Iterable[tuple[str, Source]], outdir: str | Path, *, jo
                 fragment: bool = False) -> BatchResult:
     """Render every report in `reports` into `outdir`; return each one's outcome.
 
-    `reports` are ``(name, source)`` pairs: the output goes to ``outdir/<name>.docx`` (the
-    name made safe as a file name, and unique: a repeated name gets ``-2``, ``-3``…); the
-    source is a report dict, a JSON/YAML file or a `JsonLine`. `jobs` worker processes
-    render in parallel (0: one per CPU; 1: in this process). A report with problems does not
-    stop the others: its outcome keeps every issue. With `pdf` a PDF is written next to each
-    .docx, and with `html` the web page (``<name>.html``: the kind's HTML template, or
-    `html_template`; with `fragment` only its ``<article>``, to paste into a CMS; either
-    implies `html`). `kind` and `template` apply to every report (default: chosen per
-    report); `allow_external` lets the templates refer to external content and `allow_errors`
-    renders reports whose only errors are consistency errors (see `docgen.render`). A template
-    that cannot be compiled raises `TemplateProblemError`, `pdf` without LibreOffice
-    `LibreOfficeMissingError`, and `html` for a kind without an HTML template (and no
-    `html_template`) `UsageError`, before any report is rendered; a template whose fields do
-    not fit a report fails that report, with its issues. When a report fails, the outputs an
-    earlier run wrote under its name are removed (its `Outcome.removed`); the result's
-    `foreign` lists the other documents in `outdir` this run did not write. A worker process
-    that dies (killed, out of memory) fails only the report it was rendering; the others go
-    on in a fresh worker. Every output of a report is made before any is written: a failed
-    PDF leaves no .docx behind.
+    `reports` are ``(name, source)`` pairs (a report dict, a JSON/YAML file or a `JsonLine`);
+    the output is ``outdir/<name>.docx``, the name made safe and unique (``-2``, ``-3``…).
+    `jobs` worker processes (0: one per CPU; 1: this process). A failing report keeps its
+    issues and stops nothing. `pdf` adds a PDF, `html` the web page (the kind's HTML template
+    or `html_template`; `fragment`: its ``<article>`` only; either implies `html`). `kind` and
+    `template` apply to every report; `allow_external` and `allow_errors` as in
+    `docgen.render`. A template that does not compile raises `TemplateProblemError`, `pdf`
+    without LibreOffice `LibreOfficeMissingError`, `html` without an HTML template
+    `UsageError`, before any report. A failed report's older outputs are removed
+    (`Outcome.removed`); `foreign` lists other documents in `outdir`. A dying worker fails
+    only its report; every output of a report is made before any is written.
     """
     folder = Path(outdir)
     if folder.exists() and not folder.is_dir():

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import overload
 
-from docgen.batch.inputs import Job, source_text
+from docgen.batch.inputs import Job, JsonLine, source_text
 from docgen.errors import Issue
 
 
@@ -42,7 +42,11 @@ class Outcomes(Sequence[Outcome]):
     """
 
     def __init__(self, jobs: Sequence[Job], folder: Path, suffixes: tuple[str, ...]) -> None:
-        self._jobs = jobs
+        # -- each job's name and, for a file or a line, its source: not a caller's report
+        # dict, which the batch lets go as soon as it is rendered --
+        self._names = [job.name for job in jobs]
+        self._sources = [job.source if isinstance(job.source, (Path, JsonLine)) else None
+                         for job in jobs]
         self._folder = folder
         self._suffixes = suffixes
         self._plain = bytearray(len(jobs))
@@ -62,12 +66,20 @@ class Outcomes(Sequence[Outcome]):
         return [self._kept[i] for i in sorted(self._kept)]
 
     def _expected(self, index: int) -> Outcome:
-        job = self._jobs[index]
-        written = tuple(self._folder / f"{job.name}{suffix}" for suffix in self._suffixes)
-        return Outcome(job.name, source_text(job.source, job.name), written)
+        name, source = self._names[index], self._sources[index]
+        written = tuple(self._folder / f"{name}{suffix}" for suffix in self._suffixes)
+        return Outcome(name, name if source is None else source_text(source, name), written)
 
     def __len__(self) -> int:
-        return len(self._jobs)
+        return len(self._names)
+
+    def __eq__(self, other: object) -> bool:
+        # -- equal to any list or tuple of the same outcomes, as the list it replaces was --
+        if not isinstance(other, (Outcomes, list, tuple)):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
 
     @overload
     def __getitem__(self, index: int) -> Outcome: ...

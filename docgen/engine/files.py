@@ -99,7 +99,7 @@ def read_bounded(path: Path, limit: int) -> bytes | None:
     that grows, a pipe or a device (``/dev/zero``) stays bounded. Raises `OSError` as opening
     and reading it does (`IsADirectoryError` for a folder).
     """
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
     try:
         found = os.fstat(fd)
         if stat.S_ISDIR(found.st_mode):
@@ -198,7 +198,8 @@ def remove_stale_temporaries(folder: Path) -> list[Path]:
     """Remove docgen's temporary files in `folder` whose process is gone (and that are more
     than a minute old), or that are older than a day; return them. Checked once per folder
     per process."""
-    key = os.path.abspath(folder)  # -- not resolved: that costs a system call per folder --
+    # -- not resolved (a system call per folder) nor normalised (``link/..`` is not ``.``) --
+    key = os.path.join(os.getcwd(), folder)
     if key in _cleaned:
         return []
     _cleaned.add(key)
@@ -255,11 +256,14 @@ def write_atomic(target: Path, data: bytes, *, durable: bool = True) -> None:
         raise UsageError(f"无法写入 {target}：{os_error_text(exc)}") from exc
     try:
         with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), mode)
+            if hasattr(os, "fchmod"):  # -- Windows before Python 3.13 has none --
+                os.fchmod(handle.fileno(), mode)
             handle.write(data)
             handle.flush()
             if durable:
                 os.fsync(handle.fileno())
+        if not hasattr(os, "fchmod"):
+            os.chmod(temp, mode)
         refuse_special(target)  # -- a FIFO may have appeared at the name meanwhile --
         os.replace(temp, target)
     except BaseException as exc:

@@ -224,7 +224,7 @@ class CompiledTemplate:
         RAW_MARKUP.seen = False
         try:
             tree = ENVIRONMENT.parse(source)
-            joined = _join(tree)
+            joined = _join(tree, source)
             code = ENVIRONMENT.compile(tree)
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateProblemError(self.name, [_located(name, source, exc.lineno, exc)]) \
@@ -261,22 +261,19 @@ class CompiledTemplate:
         return self._zip.write(rendered)
 
     def _fill(self, part: _Part, context: Mapping[str, Any]) -> str:
-        before = getattr(RAW_MARKUP, "seen", False)
-        RAW_MARKUP.seen = False
         template = part.template
         try:
             xml = sandbox.render_bounded(template, context)
-            if part.joined and RAW_MARKUP.seen:
-                # -- markup written: a line break in it is taken out as every render of an
-                # unjoined template does; rare (|safe, a macro), so rendered again --
+            if part.joined and "\n" in xml and ("\n<w:p " in xml or "\n<w:p>" in xml):
+                # -- a paragraph the template's own text did not write (markup in a value):
+                # rendered again as every render was before, its line break then taken out;
+                # rare, and charged to the same budget --
                 template = self._unjoined(part)
                 xml = sandbox.render_bounded(template, context)
         except Exception as exc:  # -- the template's own code: 1/0, a bad filter argument --
             raise TemplateProblemError(
                 self.name, [_located(part.name, part.source, template_line(exc), exc)]
             ) from exc
-        finally:
-            RAW_MARKUP.seen = before or RAW_MARKUP.seen
         if template is part.template and part.joined:
             return xml
         return xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
@@ -311,6 +308,8 @@ class CompiledTemplate:
 #: The line break docgen puts before every paragraph, so that a template's lines are its
 #: paragraphs in messages; no render keeps it.
 _BREAK_BEFORE_PARAGRAPH = re.compile("\n(?=<w:p[ >])")
+#: Whitespace control (``{%-``, ``-%}``, ``{{-``…): it may take a break away before `_join`.
+_WHITESPACE_CONTROL = re.compile(r"[{][%{#]-|-[%}#][}]")
 #: Tags under which the template's own text is not written as it is (filtered, captured,
 #: unescaped, or from elsewhere): a template with one is not joined.
 _NOT_JOINABLE = (nodes.FilterBlock, nodes.AssignBlock, nodes.Macro, nodes.CallBlock,
@@ -318,15 +317,19 @@ _NOT_JOINABLE = (nodes.FilterBlock, nodes.AssignBlock, nodes.Macro, nodes.CallBl
                  nodes.Import, nodes.FromImport)
 
 
-def _join(tree: nodes.Template) -> bool:
+def _join(tree: nodes.Template, source: str) -> bool:
     """Take the paragraph line breaks out of `tree`'s own text before it is compiled, instead
     of out of every render (two passes over the output, a sixth of a fill); False, leaving
     `tree` as it is, when a tag could make the two differ.
 
-    The breaks sit right before a ``<w:p`` of the template's text; data is escaped, so only
-    markup (noticed at render time, see `_fill`) could bring a ``<w:p`` of its own.
+    Every render before took out one line break before each ``<w:p`` of its output. Each
+    ``<w:p`` of the template's own text has its break right before it, in the same text, so
+    taking those out at compile time gives the same output — unless a tag filters, captures
+    or unescapes that text, or whitespace control (``-%}``) takes a break away first (then the
+    template is not joined), or the output has a ``<w:p`` of its own (markup in a value;
+    `_fill` sees a break before it and renders the part unjoined).
     """
-    if next(tree.find_all(_NOT_JOINABLE), None) is not None:
+    if _WHITESPACE_CONTROL.search(source) or next(tree.find_all(_NOT_JOINABLE), None):
         return False
     for data in tree.find_all(nodes.TemplateData):
         data.data = _BREAK_BEFORE_PARAGRAPH.sub("", data.data)

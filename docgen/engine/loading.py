@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import re
 import stat
-from collections.abc import Mapping
+import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -167,7 +168,7 @@ def _convert(value: Any, depth: int, budget: list[int], owned: bool = False) -> 
         converted: dict[str, Any] = cast("dict[str, Any]", value) if keep else {}
         for key, item in value.items():
             text = key if isinstance(key, str) else _key_text(key)
-            if _plain(item):  # -- most values: no call, no copy (the speed of a whole load) --
+            if depth < MAX_DEPTH and _plain(item):  # -- most values: no call, no copy --
                 budget[0] -= 1
                 if not keep:
                     converted[text] = item
@@ -186,7 +187,7 @@ def _convert(value: Any, depth: int, budget: list[int], owned: bool = False) -> 
         keep = owned and type(value) is list
         items: list[Any] = cast("list[Any]", value) if keep else []
         for index, item in enumerate(value):
-            if _plain(item):
+            if depth < MAX_DEPTH and _plain(item):
                 budget[0] -= 1
                 if not keep:
                     items.append(item)
@@ -273,10 +274,11 @@ def _check_decimal(value: Decimal) -> None:
 
 def _parse_json(text: str, name: str, first_line: int = 1) -> Any:
     try:
-        # -- whole numbers parsed by json itself (a hook per number cost a fifth of a load);
-        # `_convert` refuses the long ones, located --
-        return json.loads(text, parse_float=Decimal, parse_constant=_no_constant,
-                          object_pairs_hook=_json_object)
+        # -- whole numbers parsed by json itself (a hook per number cost a fifth of a load;
+        # `_convert` refuses the long ones, located), unless Python's cap on digits is off:
+        # then converting a long one takes quadratic time, and the hook refuses it first --
+        return json.loads(text, parse_float=Decimal, parse_int=_int_parser(),
+                          parse_constant=_no_constant, object_pairs_hook=_json_object)
     except json.JSONDecodeError as exc:
         raise DataFileError(json_syntax_message(exc, name, first_line)) from exc
     except RecursionError:
@@ -291,6 +293,18 @@ def _parse_json(text: str, name: str, first_line: int = 1) -> Any:
 
 
 _INT_DIGITS = re.compile(r"value has (\d+) digits")
+
+
+def _int_parser() -> Callable[[str], int] | None:
+    cap = getattr(sys, "get_int_max_str_digits", lambda: 0)()
+    return None if 0 < cap <= 10_000 else _json_int
+
+
+def _json_int(token: str) -> int:
+    digits = len(token.lstrip("-"))
+    if digits > MAX_NUMBER_DIGITS:
+        raise ValueError(f"数字位数过多（{digits} 位，上限 {MAX_NUMBER_DIGITS} 位）")
+    return int(token)
 
 
 def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

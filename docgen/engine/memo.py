@@ -27,10 +27,11 @@ def file_version(path: Path) -> FileVersion:
     """Return the absolute path, size, modification and change time (ns) and inode of `path`.
 
     The path is made absolute, not resolved (resolving costs a system call per folder, on
-    every render): a link swapped to another file still changes the inode and times. Raises
+    every render) nor normalised (``link/../t.docx`` is not ``t.docx`` when ``link`` is a
+    symbolic link): a link swapped to another file still changes the inode and times. Raises
     `OSError` when the file cannot be looked at.
     """
-    absolute = os.path.abspath(path)
+    absolute = os.path.join(os.getcwd(), path)  # -- an absolute `path` is kept as it is --
     stat = os.stat(absolute)
     return (absolute, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
 from typing import Any
 
 import jinja2
@@ -23,27 +22,33 @@ __all__ = ["BoundedSandbox", "check_nesting", "render_bounded"]
 def render_bounded(template: jinja2.Template, context: Any) -> str:
     """Render `template` with `context`, counting its output against the budget.
 
-    Counted a block of chunks at a time: a per-chunk count cost as much as the render of a
-    small template. Each chunk is one output or literal, itself bounded, so a block overshoots
-    the limit by at most `_BLOCK` of them before the render stops.
+    Every chunk's length is added up as it comes (no chunk passes a limit unnoticed); the
+    budget itself is told, and the clock looked at, every `_STEP` characters and when a limit
+    is near: a call per chunk cost as much as the render of a small template. (Loops look at
+    the clock at every step, `_loop`; without a loop a template's run is bounded by its size.)
     """
     spent = _spend()
-    generator = template.generate(context)
+    limits = spent.limits
     written: list[str] = []
-    length = 0
-    while True:
-        chunks = list(islice(generator, _BLOCK))
-        if not chunks:
-            return "".join(written)  # -- joined once: the output is copied once --
-        added = sum(map(len, chunks))
-        length += added
-        spent.output(length, added)
-        spent.check_time()
-        written += chunks
+    append = written.append
+    length = told = 0
+    # -- the length at which the budget must hear of it: a step on, or a limit --
+    stop = min(_STEP, limits.part_chars, limits.total_chars - spent.total)
+    for chunk in template.generate(context):
+        append(chunk)
+        length += len(chunk)
+        if length > stop:
+            spent.output(length, length - told)  # -- raises past a limit --
+            spent.check_time()
+            told = length
+            stop = min(length + _STEP, limits.part_chars,
+                       length + limits.total_chars - spent.total)
+    spent.output(length, length - told)
+    return "".join(written)  # -- joined once: the output is copied once --
 
 
-#: Chunks of output counted at once by `render_bounded`.
-_BLOCK = 32
+#: Characters of output between two reports to the budget.
+_STEP = 1 << 16
 
 
 # -- nesting, before any parser sees it ------------------------------------------------------
