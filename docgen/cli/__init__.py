@@ -112,7 +112,7 @@ def _add_kind_options(parser: argparse.ArgumentParser, *, template: bool = True,
         parser.add_argument("--template", metavar="T.docx",
                             help=t("使用自己的 Word 模板", "use your own Word template"))
         parser.add_argument("--html-template", metavar="T.html",
-                            help=t("网页使用自己的 HTML 模板（含 --html）",
+                            help=t("网页使用自己的 HTML 模板（无需另加 --html）",
                                    "use your own HTML template for the web pages "
                                    "(implies --html)"))
     parser.add_argument("--schema", metavar="S.json",
@@ -258,7 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--html", action="store_true",
                        help=t("另外输出同名 HTML 网页", "also write a web page next to each .docx"))
     batch.add_argument("--fragment", action="store_true",
-                       help=t("网页只输出正文 <article>，便于粘贴进网站后台（含 --html）",
+                       help=t("网页只输出正文 <article>，便于粘贴进网站后台（无需另加 --html）",
                               "write only each page's <article>, to paste into a CMS "
                               "(implies --html)"))
     batch.add_argument("--recursive", "-r", action="store_true",
