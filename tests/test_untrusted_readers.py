@@ -555,3 +555,17 @@ def test_an_unreadable_input_says_why_in_chinese(
 
     assert code == 2 and out == ""
     assert "符号链接层数过多（可能是循环链接）" in err
+
+
+def test_a_bounded_read_says_how_large_when_the_file_system_knows(tmp_path: Path) -> None:
+    from docgen.engine.files import InputTooLarge, read_bounded
+
+    exact = tmp_path / "exact.bin"
+    exact.write_bytes(b"x" * 100)
+    assert read_bounded(exact, 100) == b"x" * 100
+    with pytest.raises(InputTooLarge) as larger:
+        read_bounded(exact, 99)
+    assert (larger.value.size, larger.value.amount()) == (100, "100 字节，上限 99 字节")
+    with pytest.raises(InputTooLarge) as device:
+        read_bounded(Path("/dev/zero"), 99)  # -- stat says 0 bytes: the read finds more --
+    assert device.value.size is None and device.value.amount("上限") == "上限 99 字节"

@@ -92,8 +92,25 @@ def is_html(path: str | Path) -> bool:
     return Path(path).suffix.lower() in HTML_SUFFIXES
 
 
-def read_bounded(path: Path, limit: int) -> bytes | None:
-    """Return the bytes of the input file `path`, or None if it holds more than `limit`.
+class InputTooLarge(Exception):
+    """An input holds more than the `limit` it is read under: `size` as the file system says
+    it, or None when it said less and more came (a file that grew, a pipe, a device)."""
+
+    def __init__(self, size: int | None, limit: int) -> None:
+        super().__init__(size, limit)
+        self.size = size
+        self.limit = limit
+
+    def amount(self, unknown: str = "超过上限") -> str:
+        """How large, for a message: ``N 字节，上限 L 字节``, or `unknown` and the limit."""
+        if self.size is not None:
+            return f"{self.size} 字节，上限 {self.limit} 字节"
+        return f"{unknown} {self.limit} 字节"
+
+
+def read_bounded(path: Path, limit: int) -> bytes:
+    """Return the bytes of the input file `path`; raise `InputTooLarge` if it holds more than
+    `limit` (a file the file system says is larger is not read at all).
 
     At most ``limit + 1`` bytes are read, whatever the file system says of its size, so a file
     that grows, a pipe or a device (``/dev/zero``) stays bounded. Raises `OSError` as opening
@@ -104,6 +121,8 @@ def read_bounded(path: Path, limit: int) -> bytes | None:
         found = os.fstat(fd)
         if stat.S_ISDIR(found.st_mode):
             raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        if found.st_size > limit:
+            raise InputTooLarge(found.st_size, limit)
         # -- as much as the file says it holds (not a `limit`-sized buffer for a small file),
         # then on to the limit in case it holds more (it grew, or it is a pipe or a device) --
         wanted = min(found.st_size, limit) + 1
@@ -115,8 +134,9 @@ def read_bounded(path: Path, limit: int) -> bytes | None:
             total += len(pieces[-1])
     finally:
         os.close(fd)
-    raw = b"".join(pieces)
-    return None if len(raw) > limit else raw
+    if total > limit:
+        raise InputTooLarge(None, limit)
+    return b"".join(pieces)
 
 
 def refuse_wrong_suffix(target: Path, pdf: bool, *, html: bool = False) -> None:

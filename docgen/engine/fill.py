@@ -33,7 +33,7 @@ from docgen.engine import cache, compiled, limits, sandbox, xmlproof
 from docgen.engine.environment import ENVIRONMENT as ENVIRONMENT  # -- re-export --
 from docgen.engine.environment import RAW_MARKUP, describe_error, template_line
 from docgen.engine.environment import make_environment as make_environment  # -- re-export --
-from docgen.engine.files import read_bounded
+from docgen.engine.files import InputTooLarge, read_bounded
 from docgen.engine.memo import Memo, file_version
 from docgen.engine.wordml import (
     MAX_COMPRESSION_RATIO,
@@ -500,18 +500,14 @@ def render_with_docxtpl(template: Path, context: Mapping[str, Any]) -> bytes:
 def _read_template(path: Path) -> bytes:
     try:
         stat = path.stat()
-        if not S_ISREG(stat.st_mode):
+        if not S_ISREG(stat.st_mode):  # -- a FIFO would block the open --
             raise _problem(path.name, "TEMPLATE-FILE", f"模板不是普通文件：{path}")
-        if stat.st_size > MAX_TEMPLATE_BYTES:
-            raise _problem(path.name, "TEMPLATE-FILE",
-                           f"模板文件过大（{stat.st_size} 字节，上限 {MAX_TEMPLATE_BYTES} 字节）")
-        raw = read_bounded(path, MAX_TEMPLATE_BYTES)  # -- a file that grows stays bounded --
+        return read_bounded(path, MAX_TEMPLATE_BYTES)  # -- a file that grows stays bounded --
+    except InputTooLarge as exc:
+        raise _problem(path.name, "TEMPLATE-FILE",
+                       f"模板文件过大（{exc.amount('上限')}）") from None
     except OSError as exc:
         raise _problem(path.name, "TEMPLATE-FILE", f"无法读取模板文件：{exc}") from exc
-    if raw is None:
-        raise _problem(path.name, "TEMPLATE-FILE",
-                       f"模板文件过大（上限 {MAX_TEMPLATE_BYTES} 字节）")
-    return raw
 
 
 def _headers_and_footers(entries: Mapping[str, bytes], template: str) -> list[str]:

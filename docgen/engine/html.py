@@ -18,7 +18,7 @@ from docgen.engine.environment import (
     describe_error,
     template_line,
 )
-from docgen.engine.files import read_bounded
+from docgen.engine.files import InputTooLarge, read_bounded
 from docgen.engine.limits import LimitExceeded, budget
 from docgen.engine.memo import Memo, file_version
 from docgen.engine.sandbox import check_nesting, render_bounded
@@ -84,14 +84,10 @@ class CompiledHtml:
 def read_html_template(path: Path) -> str:
     """Return the text of the HTML template at `path` (UTF-8, a BOM allowed), within limits."""
     try:
-        size = path.stat().st_size
-        if size > MAX_HTML_TEMPLATE_BYTES:
-            raise _problem(path.name, f"模板文件过大（{size} 字节，上限 "
-                                      f"{MAX_HTML_TEMPLATE_BYTES} 字节）")
         raw = read_bounded(path, MAX_HTML_TEMPLATE_BYTES)  # -- a device stays bounded --
-        if raw is None:
-            raise _problem(path.name, f"模板文件过大（上限 {MAX_HTML_TEMPLATE_BYTES} 字节）")
         return raw.decode("utf-8-sig").replace("\r\n", "\n")
+    except InputTooLarge as exc:
+        raise _problem(path.name, f"模板文件过大（{exc.amount('上限')}）") from None
     except FileNotFoundError as exc:
         raise _problem(path.name, f"找不到模板文件：{path}") from exc
     except UnicodeDecodeError as exc:

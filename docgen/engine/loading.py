@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import stat
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, cast
 
-from docgen.engine.files import read_bounded
+from docgen.engine.files import InputTooLarge, read_bounded
 from docgen.engine.jsontypes import value_name
 from docgen.engine.messages import os_error_text
 from docgen.engine.textfile import encoding_problem, instead_of, json_syntax_message, not_text
@@ -91,21 +90,17 @@ def read_report(path: Path) -> ReadReport:
     """As `load` for a file, saying also whether its text is proven clean (`ReadReport`)."""
     name = str(path)
     try:
-        found = path.stat()
-        if stat.S_ISDIR(found.st_mode):
-            raise UsageError(f"{name} 是文件夹，不是数据文件")
-        size = found.st_size
-        if size > MAX_BYTES:
-            raise DataFileError(f"{name}：文件过大（{size} 字节，上限 {MAX_BYTES} 字节）")
         raw = read_bounded(path, MAX_BYTES)
+    except InputTooLarge as exc:
+        raise DataFileError(f"{name}：文件过大（{exc.amount()}）") from None
+    except IsADirectoryError as exc:
+        raise UsageError(f"{name} 是文件夹，不是数据文件") from exc
     except FileNotFoundError as exc:
         raise UsageError(f"找不到数据文件：{name}") from exc
     except PermissionError as exc:
         raise UsageError(f"无权读取数据文件：{name}") from exc
     except OSError as exc:
         raise UsageError(f"无法读取数据文件 {name}：{os_error_text(exc)}") from exc
-    if raw is None:
-        raise DataFileError(f"{name}：文件过大（超过上限 {MAX_BYTES} 字节）")
     what = not_text(raw)
     if what is not None:
         raise DataFileError(f"{name} 是{what}，不是数据文件；{instead_of(what)}")

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # -- referencing comes with jsonschema: imported when first needed --
     from referencing import Registry
 
-from docgen.engine.files import read_bounded
+from docgen.engine.files import InputTooLarge, read_bounded
 from docgen.engine.loading import MAX_BYTES
 from docgen.errors import pointer, split_pointer
 
@@ -56,9 +56,10 @@ def no_retrieval() -> Registry[Any]:
 
 def read_schema(path: Path) -> Any:
     """Read the JSON of a schema file within the size and depth limits (`ValueError` else)."""
-    raw = read_bounded(path, MAX_BYTES)
-    if raw is None:
-        raise ValueError(f"文件过大（上限 {MAX_BYTES} 字节）")
+    try:
+        raw = read_bounded(path, MAX_BYTES)
+    except InputTooLarge:
+        raise ValueError(f"文件过大（上限 {MAX_BYTES} 字节）") from None
     try:
         return json.loads(raw.decode("utf-8"))
     except RecursionError as exc:

@@ -16,7 +16,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from docgen.engine.files import read_bounded
+from docgen.engine.files import InputTooLarge, read_bounded
 from docgen.engine.loading import MAX_BYTES
 from docgen.engine.messages import os_error_text
 from docgen.errors import DataFileError, UsageError
@@ -50,19 +50,15 @@ def open_workbook(path: Path) -> Any:
     openpyxl = require_openpyxl()
     name = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise DataFileError(f"[XLSX-FILE] {name}：文件过大（{size} 字节，"
-                                f"上限 {MAX_BYTES} 字节）")
         raw = read_bounded(path, MAX_BYTES)  # -- a device or a growing file stays bounded --
+    except InputTooLarge as exc:
+        raise DataFileError(f"[XLSX-FILE] {name}：文件过大（{exc.amount()}）") from None
     except FileNotFoundError as exc:
         raise UsageError(f"找不到数据文件：{name}") from exc
     except IsADirectoryError as exc:
         raise UsageError(f"{name} 是文件夹，不是数据文件") from exc
     except OSError as exc:
         raise UsageError(f"无法读取数据文件 {name}：{os_error_text(exc)}") from exc
-    if raw is None:
-        raise DataFileError(f"[XLSX-FILE] {name}：文件过大（超过上限 {MAX_BYTES} 字节）")
     _check_package(raw, name)
     try:
         with warnings.catch_warnings():

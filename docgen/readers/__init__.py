@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from docgen.engine.files import read_bounded
+from docgen.engine.files import InputTooLarge, read_bounded
 from docgen.engine.messages import os_error_text
 from docgen.engine.published import PublishedDocument
 from docgen.engine.wordml import MAX_TEMPLATE_BYTES
@@ -73,20 +73,16 @@ def read_document(path: str | Path) -> PublishedDocument:
     source = Path(path)
     name = source.name
     try:
-        size = source.stat().st_size
-        if source.is_dir():
-            raise UsageError(f"{source} 是文件夹，不是报告文件")
-        if size > MAX_TEMPLATE_BYTES:
-            raise UnreadableDocumentError(f"{name}：文件过大（上限 {MAX_TEMPLATE_BYTES} 字节）",
-                                         "IMPORT-LIMIT")
         raw = read_bounded(source, MAX_TEMPLATE_BYTES)
+    except InputTooLarge:
+        raise UnreadableDocumentError(f"{name}：文件过大（上限 {MAX_TEMPLATE_BYTES} 字节）",
+                                      "IMPORT-LIMIT") from None
+    except IsADirectoryError as exc:
+        raise UsageError(f"{source} 是文件夹，不是报告文件") from exc
     except FileNotFoundError as exc:
         raise UsageError(f"找不到报告文件：{source}") from exc
     except OSError as exc:
         raise UsageError(f"无法读取报告文件 {source}：{os_error_text(exc)}") from exc
-    if raw is None:
-        raise UnreadableDocumentError(f"{name}：文件过大（上限 {MAX_TEMPLATE_BYTES} 字节）",
-                                         "IMPORT-LIMIT")
     if source.suffix.lower() in _DATA_SUFFIXES:
         raise UsageError(f"{name} 是 docgen 的数据文件，不是已发布的报告，无需导入；"
                          f"可直接用 docgen check / render 读取")
