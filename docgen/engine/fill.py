@@ -336,13 +336,6 @@ def _join(tree: nodes.Template, source: str) -> bool:
     return True
 
 
-def __getattr__(name: str) -> Any:
-    # -- ``fill.SAFE_PARSER``, where it was before `docgen.engine.wordml` held it --
-    if name == "SAFE_PARSER":
-        return safe_parser()
-    raise AttributeError(name)
-
-
 def _skeleton(document_xml: bytes, body_index: int) -> Any:
     """The document element without its body, parsed afresh (deep-copying or detaching a
     large body costs lxml seconds per 10 000 paragraphs; emptying it first costs nothing)."""

@@ -19,6 +19,10 @@ TYPE_NAMES = {
     "null": "空值 null",
 }
 
+#: The types of a loaded value that hold no other value: what copies and walks of loaded data
+#: keep as they are, without a call.
+SCALAR_TYPES = frozenset({str, int, bool, type(None), Decimal})
+
 #: What a value the data holds is called (a decimal is "小数" there).
 VALUE_NAMES = {**TYPE_NAMES, "boolean": "是/否", "number": "小数", "null": "空值"}
 

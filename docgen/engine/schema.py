@@ -8,11 +8,10 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from docgen.engine.jsontypes import TYPE_NAMES, value_name
+from docgen.engine.jsontypes import SCALAR_TYPES, TYPE_NAMES, value_name
 from docgen.engine.loading import ForeignValue
 from docgen.engine.memo import Memo, file_version
 from docgen.engine.resources import data_dir
@@ -305,7 +304,7 @@ def _fill(schema: Schema, node: dict[str, Any], data: Any) -> Any:
         for key, sub in props.items():
             if key in filled:
                 value = filled[key]
-                if type(value) not in _SCALARS:  # -- a scalar is kept as it is, no call --
+                if type(value) not in SCALAR_TYPES:  # -- a scalar is kept as it is, no call --
                     filled[key] = _fill(schema, _resolved(schema, sub), value)
                 continue
             sub_node = _resolved(schema, sub)
@@ -320,12 +319,8 @@ def _fill(schema: Schema, node: dict[str, Any], data: Any) -> Any:
         return filled
     if isinstance(data, list) and "items" in node:
         item = _resolved(schema, node["items"])
-        return [v if type(v) in _SCALARS else _fill(schema, item, v) for v in data]
+        return [v if type(v) in SCALAR_TYPES else _fill(schema, item, v) for v in data]
     return data
-
-
-#: Types `_fill` keeps as they are without a call.
-_SCALARS = frozenset({str, int, bool, type(None), Decimal})
 
 
 #: `resolve_node` results for `_fill`, which reads them only (a schema is loaded once, so this

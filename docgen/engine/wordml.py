@@ -8,7 +8,7 @@ cache) for a few constants.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from lxml import etree
@@ -38,10 +38,3 @@ def safe_parser() -> etree.XMLParser:
         _SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True,
                                        huge_tree=False)
     return _SAFE_PARSER
-
-
-def __getattr__(name: str) -> Any:
-    # -- ``wordml.SAFE_PARSER``, made on first use --
-    if name == "SAFE_PARSER":
-        return safe_parser()
-    raise AttributeError(name)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from decimal import Decimal
 from typing import Any
+
+from docgen.engine.jsontypes import SCALAR_TYPES
 
 #: The six applicant columns of table 3, in table order; 总计 is their sum.
 APPLICANT_COLUMNS: tuple[str, ...] = (
@@ -242,12 +243,8 @@ def _fill(row: Any, key: str, value: int | None) -> None:
 def _copy(value: Any) -> Any:
     # -- a JSON-shaped deep copy: objects become dicts, arrays lists, scalars are shared --
     if _is_mapping(value):
-        return {key: item if type(item) in _SCALARS else _copy(item)
+        return {key: item if type(item) in SCALAR_TYPES else _copy(item)
                 for key, item in value.items()}
     if isinstance(value, list):
-        return [item if type(item) in _SCALARS else _copy(item) for item in value]
+        return [item if type(item) in SCALAR_TYPES else _copy(item) for item in value]
     return value
-
-
-#: Types `_copy` shares without a call: most of a report's values.
-_SCALARS = frozenset({str, int, bool, type(None), Decimal})
