@@ -276,14 +276,11 @@ def write_atomic(target: Path, data: bytes, *, durable: bool = True) -> None:
         raise UsageError(f"无法写入 {target}：{os_error_text(exc)}") from exc
     try:
         with os.fdopen(fd, "wb") as handle:
-            if hasattr(os, "fchmod"):  # -- Windows before Python 3.13 has none --
-                os.fchmod(handle.fileno(), mode)
             handle.write(data)
             handle.flush()
             if durable:
                 os.fsync(handle.fileno())
-        if not hasattr(os, "fchmod"):
-            os.chmod(temp, mode)
+        os.chmod(temp, mode)
         refuse_special(target)  # -- a FIFO may have appeared at the name meanwhile --
         os.replace(temp, target)
     except BaseException as exc:
